@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// The `customnet` command line: the composition root of engine and farm.
+@main
+struct CustomNet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "customnet",
+        abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
+        subcommands: [Doctor.self])
+}
