@@ -1,0 +1,82 @@
+extension Ops {
+    /// `a + b`, elementwise. - Precondition: equal shapes.
+    public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
+        return zipMap(a, b) { $0 + $1 }
+    }
+
+    /// `a · b`, elementwise. - Precondition: equal shapes.
+    public static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
+        precondition(a.shape == b.shape, "multiply: shapes \(a.shape) and \(b.shape) differ")
+        return zipMap(a, b) { $0 * $1 }
+    }
+
+    /// `x · factor + offset`, elementwise.
+    public static func scale(_ x: Tensor, by factor: Float, adding offset: Float = 0) -> Tensor {
+        let (y, output) = Tensor.uninitialized(x.shape)
+        VectorMath.map(count: x.count, input: x.basePointer, output: output,
+                       vector: { $0 * factor + offset }, scalar: { $0 * factor + offset })
+        return y
+    }
+
+    /// Adds one value per (image, channel) to every position: `x[n, c, …] + values[n, c]`, as the
+    /// ResBlock adds its projected time embedding (`h + emb[:, :, None, None]`).
+    /// - Parameters: x: `(n, c, …)`; values: `(n, c)`.
+    public static func addPerChannel(_ x: Tensor, _ values: Tensor) -> Tensor {
+        precondition(x.shape.count >= 2 && values.shape == Array(x.shape.prefix(2)),
+                     "addPerChannel: values \(values.shape) should be \(Array(x.shape.prefix(2))) for input \(x.shape)")
+        let plane = x.shape.dropFirst(2).reduce(1, *)
+        let (y, output) = Tensor.uninitialized(x.shape)
+        let input = x.basePointer, offsets = values.basePointer
+        Compute.parallelFor(values.count) { item in
+            let shift = offsets[item]
+            VectorMath.map(count: plane, input: input + item * plane, output: output + item * plane,
+                           vector: { $0 + shift }, scalar: { $0 + shift })
+        }
+        return y
+    }
+
+    /// Joins tensors along `axis` (1 is the channel axis of NCHW and the token axis of `(b, n, c)`).
+    /// - Precondition: all shapes agree except on `axis`.
+    public static func concatenate(_ parts: [Tensor], axis: Int) -> Tensor {
+        precondition(!parts.isEmpty, "concatenate: nothing to join")
+        let rank = parts[0].shape.count
+        precondition(axis >= 0 && axis < rank, "concatenate: axis \(axis) is outside shape \(parts[0].shape)")
+        for part in parts {
+            precondition(part.shape.count == rank && part.shape.enumerated().allSatisfy { $0.offset == axis || $0.element == parts[0].shape[$0.offset] },
+                         "concatenate: shapes \(parts.map(\.shape)) differ outside axis \(axis)")
+        }
+        var shape = parts[0].shape
+        shape[axis] = parts.map { $0.shape[axis] }.reduce(0, +)
+        let outer = shape.prefix(axis).reduce(1, *), inner = shape.dropFirst(axis + 1).reduce(1, *)
+        let (y, output) = Tensor.uninitialized(shape)
+        let outputRow = shape[axis] * inner
+        var position = 0
+        for part in parts {
+            let partRow = part.shape[axis] * inner
+            for o in 0..<outer { (output + o * outputRow + position).update(from: part.basePointer + o * partRow, count: partRow) }
+            position += partRow
+        }
+        return y
+    }
+
+    private static func zipMap(_ a: Tensor, _ b: Tensor, _ operation: @escaping (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> Tensor {
+        let (y, output) = Tensor.uninitialized(a.shape)
+        let left = UnsafeRawPointer(a.basePointer), right = UnsafeRawPointer(b.basePointer), out = UnsafeMutableRawPointer(output)
+        let count = a.count
+        var i = 0
+        while i + 16 <= count {
+            let value = operation(left.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
+                                  right.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
+            out.storeBytes(of: value, toByteOffset: i * 4, as: SIMD16<Float>.self)
+            i += 16
+        }
+        if i < count {
+            var l = SIMD16<Float>(repeating: 0), r = SIMD16<Float>(repeating: 0)
+            for lane in 0..<(count - i) { l[lane] = a.basePointer[i + lane]; r[lane] = b.basePointer[i + lane] }
+            let value = operation(l, r)
+            for lane in 0..<(count - i) { output[i + lane] = value[lane] }
+        }
+        return y
+    }
+}
