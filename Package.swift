@@ -2,6 +2,21 @@
 // The CustomNet render farm. Module map and the one-way rules: README.md, "Modules".
 import PackageDescription
 
+/// Sources/TensorKernels/Kernels.swift compiled again for newer x86-64 instruction sets (the folders
+/// hold symbolic links to it); Tensor picks one at start-up from the CPU's features.
+var x86KernelVariants: [Target] {
+    #if arch(x86_64)
+    return [
+        .target(name: "TensorKernelsX86V3",
+                swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
+        .target(name: "TensorKernelsX86V4",
+                swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
+    ]
+    #else
+    return []
+    #endif
+}
+
 let package = Package(
     name: "customnet-farm",
     platforms: [.macOS(.v14)],
@@ -20,7 +35,8 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
 
         // Engine side: knows nothing of the farm.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "TensorKernels"),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "TensorKernels"] + x86KernelVariants.map { .target(name: $0.name) }),
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO"]),
 
@@ -34,9 +50,9 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore"]),
         .testTarget(name: "FarmTests", dependencies: ["Farm"]),
-    ]
+    ] + x86KernelVariants
 )

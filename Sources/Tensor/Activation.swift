@@ -3,12 +3,12 @@ import Foundation
 extension Ops {
     /// SiLU (swish), `x · σ(x)`, elementwise.
     public static func silu(_ x: Tensor) -> Tensor {
-        map(x, vector: { $0 / (1 + VectorMath.exp(-$0)) }, scalar: { $0 / (1 + Foundation.exp(-$0)) })
+        map(x, KernelSet.active.silu)
     }
 
     /// QuickGELU of OpenAI CLIP, `x · σ(1.702 x)`, elementwise.
     public static func quickGELU(_ x: Tensor) -> Tensor {
-        map(x, vector: { $0 / (1 + VectorMath.exp(-1.702 * $0)) }, scalar: { $0 / (1 + Foundation.exp(-1.702 * $0)) })
+        map(x, KernelSet.active.quickGELU)
     }
 
     /// Exact GELU, `x · Φ(x) = ½x(1 + erf(x/√2))`, as `torch.nn.GELU()` (not the tanh approximation).
@@ -40,32 +40,23 @@ extension Ops {
     /// Softmax over the last axis, `exp(x − max) / Σ exp(x − max)`.
     public static func softmax(_ x: Tensor) -> Tensor {
         let (y, output) = Tensor.uninitialized(x.shape)
-        let input = x.basePointer, width = x.lastDimension
+        let input = x.basePointer, width = x.lastDimension, softmax = KernelSet.active.softmax
         Compute.parallelFor(x.count / max(width, 1)) { row in
-            softmaxRow(input + row * width, output + row * width, count: width, scale: 1)
+            softmax(input + row * width, output + row * width, width, 1)
         }
         return y
-    }
-
-    /// `output = softmax(scale · input)` for one row; `input` and `output` may coincide.
-    static func softmaxRow(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, scale: Float) {
-        let peak = VectorMath.maximum(input, count: count) * scale
-        VectorMath.map(count: count, input: input, output: output,
-                       vector: { VectorMath.exp($0 * scale - peak) }, scalar: { Foundation.exp($0 * scale - peak) })
-        let inverse = 1 / VectorMath.sum(output, count: count)
-        VectorMath.map(count: count, input: output, output: output, vector: { $0 * inverse }, scalar: { $0 * inverse })
     }
 
     @inline(__always)
     static func exactGELU(_ v: Float) -> Float { 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
 
-    private static func map(_ x: Tensor, vector: @escaping (SIMD16<Float>) -> SIMD16<Float>, scalar: @escaping (Float) -> Float) -> Tensor {
+    /// Applies a row kernel to the whole tensor, in blocks of 16 Ki elements spread over the threads.
+    static func map(_ x: Tensor, _ kernel: KernelSet.Unary) -> Tensor {
         let (y, output) = Tensor.uninitialized(x.shape)
         let input = x.basePointer, blockSize = 16 * 1024
         Compute.parallelFor((x.count + blockSize - 1) / blockSize) { block in
             let start = block * blockSize
-            VectorMath.map(count: min(blockSize, x.count - start), input: input + start, output: output + start,
-                           vector: vector, scalar: scalar)
+            kernel(input + start, output + start, min(blockSize, x.count - start))
         }
         return y
     }

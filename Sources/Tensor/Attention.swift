@@ -22,7 +22,7 @@ extension Ops {
         let chunksPerHead = (queries + chunk - 1) / chunk
         let scale = 1 / Float(headSize).squareRoot()
         let (y, output) = Tensor.uninitialized(query.shape)
-        let q = query.basePointer, k = key.basePointer, v = value.basePointer
+        let q = query.basePointer, k = key.basePointer, v = value.basePointer, softmax = KernelSet.active.softmax
 
         Compute.withSingleThreadedBLAS {
             Compute.parallelFor(batch * heads * chunksPerHead) { item in
@@ -40,7 +40,7 @@ extension Ops {
                 for r in 0..<rows {
                     let row = scores + r * keys
                     let visible = causal ? first + r + 1 : keys
-                    softmaxRow(row, row, count: visible, scale: scale)
+                    softmax(row, row, visible, scale)
                     if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
                 }
                 BLAS.sgemm(.none, .none, m: rows, n: headSize, k: keys,

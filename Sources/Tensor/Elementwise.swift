@@ -2,20 +2,23 @@ extension Ops {
     /// `a + b`, elementwise. - Precondition: equal shapes.
     public static func add(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "add: shapes \(a.shape) and \(b.shape) differ")
-        return zipMap(a, b) { $0 + $1 }
+        return zipMap(a, b, KernelSet.active.add)
     }
 
     /// `a · b`, elementwise. - Precondition: equal shapes.
     public static func multiply(_ a: Tensor, _ b: Tensor) -> Tensor {
         precondition(a.shape == b.shape, "multiply: shapes \(a.shape) and \(b.shape) differ")
-        return zipMap(a, b) { $0 * $1 }
+        return zipMap(a, b, KernelSet.active.multiply)
     }
 
     /// `x · factor + offset`, elementwise.
     public static func scale(_ x: Tensor, by factor: Float, adding offset: Float = 0) -> Tensor {
         let (y, output) = Tensor.uninitialized(x.shape)
-        VectorMath.map(count: x.count, input: x.basePointer, output: output,
-                       vector: { $0 * factor + offset }, scalar: { $0 * factor + offset })
+        let input = x.basePointer, affine = KernelSet.active.affine, blockSize = 16 * 1024
+        Compute.parallelFor((x.count + blockSize - 1) / blockSize) { block in
+            let start = block * blockSize
+            affine(input + start, output + start, min(blockSize, x.count - start), factor, offset)
+        }
         return y
     }
 
@@ -27,11 +30,9 @@ extension Ops {
                      "addPerChannel: values \(values.shape) should be \(Array(x.shape.prefix(2))) for input \(x.shape)")
         let plane = x.shape.dropFirst(2).reduce(1, *)
         let (y, output) = Tensor.uninitialized(x.shape)
-        let input = x.basePointer, offsets = values.basePointer
+        let input = x.basePointer, offsets = values.basePointer, affine = KernelSet.active.affine
         Compute.parallelFor(values.count) { item in
-            let shift = offsets[item]
-            VectorMath.map(count: plane, input: input + item * plane, output: output + item * plane,
-                           vector: { $0 + shift }, scalar: { $0 + shift })
+            affine(input + item * plane, output + item * plane, plane, 1, offsets[item])
         }
         return y
     }
@@ -60,22 +61,12 @@ extension Ops {
         return y
     }
 
-    private static func zipMap(_ a: Tensor, _ b: Tensor, _ operation: @escaping (SIMD16<Float>, SIMD16<Float>) -> SIMD16<Float>) -> Tensor {
+    private static func zipMap(_ a: Tensor, _ b: Tensor, _ kernel: KernelSet.Binary) -> Tensor {
         let (y, output) = Tensor.uninitialized(a.shape)
-        let left = UnsafeRawPointer(a.basePointer), right = UnsafeRawPointer(b.basePointer), out = UnsafeMutableRawPointer(output)
-        let count = a.count
-        var i = 0
-        while i + 16 <= count {
-            let value = operation(left.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self),
-                                  right.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self))
-            out.storeBytes(of: value, toByteOffset: i * 4, as: SIMD16<Float>.self)
-            i += 16
-        }
-        if i < count {
-            var l = SIMD16<Float>(repeating: 0), r = SIMD16<Float>(repeating: 0)
-            for lane in 0..<(count - i) { l[lane] = a.basePointer[i + lane]; r[lane] = b.basePointer[i + lane] }
-            let value = operation(l, r)
-            for lane in 0..<(count - i) { output[i + lane] = value[lane] }
+        let left = a.basePointer, right = b.basePointer, blockSize = 16 * 1024
+        Compute.parallelFor((a.count + blockSize - 1) / blockSize) { block in
+            let start = block * blockSize
+            kernel(left + start, right + start, output + start, min(blockSize, a.count - start))
         }
         return y
     }

@@ -14,13 +14,14 @@ extension Ops {
         let groupSize = channelsPerGroup * plane
         let (y, output) = Tensor.uninitialized(x.shape)
         let input = x.basePointer, gamma = weight.basePointer, beta = bias.basePointer
+        let kernels = KernelSet.active
         Compute.parallelFor(x.shape[0] * groups) { item in
             let start = item * groupSize
-            let (mean, inverseDeviation) = statistics(input + start, count: groupSize, epsilon: epsilon)
+            let (mean, inverseDeviation) = kernels.meanAndInverseDeviation(input + start, groupSize, epsilon)
             for c in 0..<channelsPerGroup {
                 let channel = (item % groups) * channelsPerGroup + c
                 let scale = gamma[channel] * inverseDeviation, shift = beta[channel] - mean * scale
-                affine(input + start + c * plane, output + start + c * plane, count: plane, scale: scale, shift: shift)
+                kernels.affine(input + start + c * plane, output + start + c * plane, plane, scale, shift)
             }
         }
         return y
@@ -36,37 +37,13 @@ extension Ops {
                      "layerNorm: weight \(weight.shape) and bias \(bias.shape) should be [\(channels)] for input \(x.shape)")
         let (y, output) = Tensor.uninitialized(x.shape)
         let input = x.basePointer, gamma = weight.basePointer, beta = bias.basePointer
+        let statistics = KernelSet.active.meanAndInverseDeviation
         Compute.parallelFor(x.count / max(channels, 1)) { row in
             let source = input + row * channels, destination = output + row * channels
-            let (mean, inverseDeviation) = statistics(source, count: channels, epsilon: epsilon)
+            let (mean, inverseDeviation) = statistics(source, channels, epsilon)
             for c in 0..<channels { destination[c] = (source[c] - mean) * inverseDeviation * gamma[c] + beta[c] }
         }
         return y
-    }
-
-    /// Mean and 1/sqrt(variance + ε) of `count` values, two-pass for accuracy.
-    private static func statistics(_ values: UnsafePointer<Float>, count: Int, epsilon: Float) -> (mean: Float, inverseDeviation: Float) {
-        let mean = VectorMath.sum(values, count: count) / Float(count)
-        var squares = SIMD16<Float>(repeating: 0)
-        var i = 0
-        let raw = UnsafeRawPointer(values)
-        while i + 16 <= count {
-            let d = raw.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self) - mean
-            squares += d * d
-            i += 16
-        }
-        var total: Float = 0
-        for lane in 0..<16 { total += squares[lane] }
-        while i < count {
-            let d = values[i] - mean
-            total += d * d
-            i += 1
-        }
-        return (mean, 1 / (total / Float(count) + epsilon).squareRoot())
-    }
-
-    private static func affine(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
-        VectorMath.map(count: count, input: input, output: output, vector: { $0 * scale + shift }, scalar: { $0 * scale + shift })
     }
 }
 
