@@ -10,9 +10,10 @@ extension Tensor {
     /// Pointer to the first element, for read-only kernels. Valid while `self` is alive and unchanged.
     var basePointer: UnsafePointer<Float> { UnsafePointer(storage.base + offset) }
 
-    /// A fresh, uniquely owned tensor, and a pointer for kernels to fill it.
+    /// A fresh, uniquely owned tensor whose memory is not yet written, and a pointer for a kernel that
+    /// writes every element.
     static func uninitialized(_ shape: [Int]) -> (Tensor, UnsafeMutablePointer<Float>) {
-        let tensor = Tensor(shape: shape, storage: TensorStorage(zeros: shape.reduce(1, *)))
+        let tensor = Tensor(shape: shape, storage: TensorStorage(uninitialized: shape.reduce(1, *)))
         return (tensor, tensor.storage.base)
     }
 }

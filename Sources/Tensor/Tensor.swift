@@ -15,6 +15,13 @@ public final class TensorStorage: @unchecked Sendable {
         owner = nil
     }
 
+    /// `count` values of owned memory left unwritten, for kernels that write every element first.
+    init(uninitialized count: Int) {
+        base = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        self.count = count
+        owner = nil
+    }
+
     /// Borrows `count` Float32 values at `base`, kept alive by `owner`. The memory must stay valid and
     /// unchanged while `owner` lives.
     public init(borrowing base: UnsafePointer<Float>, count: Int, owner: AnyObject) {
