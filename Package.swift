@@ -33,12 +33,13 @@ let package = Package(
         .systemLibrary(name: "CZeroMQ", providers: [.apt(["libzmq3-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Engine side: knows nothing of the farm.
         .target(name: "TensorKernels"),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "TensorKernels"] + x86KernelVariants.map { .target(name: $0.name) }),
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
-        .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO"]),
+        .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO", "CZlib"]),
 
         // Farm side: knows nothing of the engine.
         .target(name: "Farm", dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]),

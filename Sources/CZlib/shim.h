@@ -1,0 +1,2 @@
+// zlib: inflates the gzip-compressed CLIP vocabulary.
+#include <zlib.h>
