@@ -10,7 +10,7 @@ struct OpParityTests {
         struct Tolerance: Decodable, Sendable { let absolute: Double, relative: Double }
         struct Parameters: Decodable, Sendable {
             var stride: Int?, padding: [Int]?, groups: Int?, epsilon: Float?, heads: Int?, causal: Bool?
-            var height: Int?, width: Int?, axis: Int?
+            var height: Int?, width: Int?, axis: Int?, start: Int?, end: Int?
         }
         let name: String, op: String
         let params: Parameters
@@ -30,7 +30,7 @@ struct OpParityTests {
     }()
 
     @Test func manifestIsPresent() {
-        #expect(Self.cases.count >= 29, "fixtures missing at \(Self.fixtures)")
+        #expect(Self.cases.count >= 33, "fixtures missing at \(Self.fixtures)")
     }
 
     @Test(arguments: cases)
@@ -63,6 +63,9 @@ struct OpParityTests {
         case "add": result = Ops.add(try load("a"), try load("b"))
         case "add_per_channel": result = Ops.addPerChannel(try load("x"), try load("values"))
         case "concatenate": result = Ops.concatenate([try load("a"), try load("b")], axis: p.axis!)
+        case "transpose_last_two": result = Ops.transposeLastTwo(try load("x"))
+        case "add_to_every_token": result = Ops.addToEveryToken(try load("x"), try load("row"))
+        case "narrow": result = Ops.narrow(try load("x"), axis: p.axis!, range: p.start!..<p.end!)
         default:
             Issue.record("unknown op \(c.op) in the manifest")
             return

@@ -119,6 +119,16 @@ def main():
     a, b = rand(2, 1, 8), rand(2, 6, 8)
     case("concat_tokens", "concatenate", {"a": a, "b": b, "expected": torch.cat([a, b], dim=1)}, {"axis": 1})
 
+    # Layout: transposing the last two axes, and adding one row to every token.
+    x = rand(2, 37, 45)
+    case("transpose_last_two", "transpose_last_two", {"x": x, "expected": x.transpose(1, 2)})
+    x, row = rand(2, 9, 20), rand(2, 1, 20)
+    case("add_to_every_token", "add_to_every_token", {"x": x, "row": row, "expected": x + row})
+    x = rand(2, 78, 12)
+    case("narrow_tokens", "narrow", {"x": x, "expected": x[:, 1:]}, {"axis": 1, "start": 1, "end": 78})
+    x = rand(3, 8, 5, 4)
+    case("narrow_channels", "narrow", {"x": x, "expected": x[:, 4:]}, {"axis": 1, "start": 4, "end": 8})
+
     manifest = {"generator": "ops/reference/make_op_fixtures.py", "seed": 20261125,
                 "versions": {"torch": torch.__version__, "numpy": np.__version__}, "cases": cases}
     (ROOT / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
