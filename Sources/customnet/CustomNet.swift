@@ -6,5 +6,5 @@ struct CustomNet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customnet",
         abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
-        subcommands: [Doctor.self, Bench.self])
+        subcommands: [Doctor.self, Bench.self, Weights.self])
 }
