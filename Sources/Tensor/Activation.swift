@@ -3,48 +3,58 @@ import Foundation
 extension Ops {
     /// SiLU (swish), `x · σ(x)`, elementwise.
     public static func silu(_ x: Tensor) -> Tensor {
-        map(x, KernelSet.active.silu)
+        Profiler.measure("silu") {
+            map(x, KernelSet.active.silu)
+        }
     }
 
     /// QuickGELU of OpenAI CLIP, `x · σ(1.702 x)`, elementwise.
     public static func quickGELU(_ x: Tensor) -> Tensor {
-        map(x, KernelSet.active.quickGELU)
+        Profiler.measure("quickGELU") {
+            map(x, KernelSet.active.quickGELU)
+        }
     }
 
     /// Exact GELU, `x · Φ(x) = ½x(1 + erf(x/√2))`, as `torch.nn.GELU()` (not the tanh approximation).
     public static func gelu(_ x: Tensor) -> Tensor {
-        let (y, output) = Tensor.uninitialized(x.shape)
-        let input = x.basePointer
-        let blocks = (x.count + 4095) / 4096
-        Compute.parallelFor(blocks) { block in
-            for i in (block * 4096)..<min(x.count, (block + 1) * 4096) { output[i] = exactGELU(input[i]) }
+        Profiler.measure("gelu") {
+            let (y, output) = Tensor.uninitialized(x.shape)
+            let input = x.basePointer
+            let blocks = (x.count + 4095) / 4096
+            Compute.parallelFor(blocks) { block in
+                for i in (block * 4096)..<min(x.count, (block + 1) * 4096) { output[i] = exactGELU(input[i]) }
+            }
+            return y
         }
-        return y
     }
 
     /// GEGLU of the transformer feed-forward: the last axis holds `[value, gate]` halves, and the result
     /// is `value · GELU(gate)` (exact GELU), as diffusers' `GEGLU` after its projection.
     /// - Parameter x: `(…, 2d)`. - Returns: `(…, d)`.
     public static func geglu(_ x: Tensor) -> Tensor {
-        precondition(x.lastDimension % 2 == 0, "geglu: last axis of \(x.shape) must be even")
-        let half = x.lastDimension / 2, rows = x.count / max(x.lastDimension, 1)
-        let (y, output) = Tensor.uninitialized(Array(x.shape.dropLast()) + [half])
-        let input = x.basePointer
-        Compute.parallelFor(rows) { row in
-            let source = input + row * 2 * half, destination = output + row * half
-            for i in 0..<half { destination[i] = source[i] * exactGELU(source[half + i]) }
+        Profiler.measure("geglu") {
+            precondition(x.lastDimension % 2 == 0, "geglu: last axis of \(x.shape) must be even")
+            let half = x.lastDimension / 2, rows = x.count / max(x.lastDimension, 1)
+            let (y, output) = Tensor.uninitialized(Array(x.shape.dropLast()) + [half])
+            let input = x.basePointer
+            Compute.parallelFor(rows) { row in
+                let source = input + row * 2 * half, destination = output + row * half
+                for i in 0..<half { destination[i] = source[i] * exactGELU(source[half + i]) }
+            }
+            return y
         }
-        return y
     }
 
     /// Softmax over the last axis, `exp(x − max) / Σ exp(x − max)`.
     public static func softmax(_ x: Tensor) -> Tensor {
-        let (y, output) = Tensor.uninitialized(x.shape)
-        let input = x.basePointer, width = x.lastDimension, softmax = KernelSet.active.softmax
-        Compute.parallelFor(x.count / max(width, 1)) { row in
-            softmax(input + row * width, output + row * width, width, 1)
+        Profiler.measure("softmax") {
+            let (y, output) = Tensor.uninitialized(x.shape)
+            let input = x.basePointer, width = x.lastDimension, softmax = KernelSet.active.softmax
+            Compute.parallelFor(x.count / max(width, 1)) { row in
+                softmax(input + row * width, output + row * width, width, 1)
+            }
+            return y
         }
-        return y
     }
 
     @inline(__always)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DiffusionCore
 import Foundation
 import Tensor
 
@@ -6,7 +7,7 @@ import Tensor
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks (run through ops/bench/, which also times PyTorch on the same machine).",
-        subcommands: [BenchOps.self])
+        subcommands: [BenchOps.self, BenchGenerator.self])
 }
 
 /// Times the tensor ops at the UNet's and VAE's real shapes, after checking them against naive loops.
@@ -72,7 +73,7 @@ private struct Benchmark {
     let run: () -> Void
 }
 
-private func random(_ shape: [Int], seed: UInt64) -> Tensor {
+private func randomTensor(_ shape: [Int], seed: UInt64) -> Tensor {
     var state = seed
     let values = (0..<shape.reduce(1, *)).map { _ -> Float in
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -85,20 +86,20 @@ private func benchmarks() -> [Benchmark] {
     var list: [Benchmark] = []
     for (name, batch, channels, size) in [("conv3x3 32x32x320", 2, 320, 32), ("conv3x3 16x16x640", 2, 640, 16),
                                           ("conv3x3 8x8x1280", 2, 1280, 8), ("conv3x3 VAE 256x256x128", 1, 128, 256)] {
-        let x = random([batch, channels, size, size], seed: 1), w = random([channels, channels, 3, 3], seed: 2)
-        let b = random([channels], seed: 3)
+        let x = randomTensor([batch, channels, size, size], seed: 1), w = randomTensor([channels, channels, 3, 3], seed: 2)
+        let b = randomTensor([channels], seed: 3)
         list.append(Benchmark(name: name, gemm: .init(m: channels, n: size * size, k: channels * 9, count: batch)) {
             _ = Ops.conv2d(x, weight: w, bias: b, padding: .all(1))
         })
     }
-    let tokens = random([2, 1024, 320], seed: 4)
+    let tokens = randomTensor([2, 1024, 320], seed: 4)
     for out in [320, 2560] {
-        let w = random([out, 320], seed: 5), b = random([out], seed: 6)
+        let w = randomTensor([out, 320], seed: 5), b = randomTensor([out], seed: 6)
         list.append(Benchmark(name: "linear 2x1024x320->\(out)", gemm: .init(m: 2048, n: out, k: 320)) {
             _ = Ops.linear(tokens, weight: w, bias: b)
         })
     }
-    let context = random([2, 78, 320], seed: 7)
+    let context = randomTensor([2, 78, 320], seed: 7)
     // Per head: scores (1024 × keys × 40) and output (1024 × 40 × keys); 2 images × 8 heads.
     list.append(Benchmark(name: "attention self 2x1024x320 h8", gemm: .init(m: 1024, n: 1024, k: 40, count: 32)) {
         _ = Ops.attention(query: tokens, key: tokens, value: tokens, heads: 8)
@@ -106,7 +107,7 @@ private func benchmarks() -> [Benchmark] {
     list.append(Benchmark(name: "attention cross 2x1024x320 ctx78 h8", gemm: .init(m: 1024, n: 78, k: 40, count: 32)) {
         _ = Ops.attention(query: tokens, key: context, value: context, heads: 8)
     })
-    let image = random([2, 320, 32, 32], seed: 8), gamma = random([320], seed: 9)
+    let image = randomTensor([2, 320, 32, 32], seed: 8), gamma = randomTensor([320], seed: 9)
     list.append(Benchmark(name: "group norm 2x320x32x32", gemm: nil) { _ = Ops.groupNorm(image, groups: 32, weight: gamma, bias: gamma) })
     list.append(Benchmark(name: "silu 2x320x32x32", gemm: nil) { _ = Ops.silu(image) })
     return list
@@ -125,7 +126,7 @@ private func bestTime(repeats: Int, _ body: () -> Void) -> Double {
 
 /// The same GEMM(s) as one plain sgemm call each, on contiguous operands, with BLAS on every thread.
 private func timeGEMM(_ gemm: Benchmark.GEMM, repeats: Int) -> Double {
-    let a = random([gemm.m, gemm.k], seed: 10), b = random([gemm.k, gemm.n], seed: 11)
+    let a = randomTensor([gemm.m, gemm.k], seed: 10), b = randomTensor([gemm.k, gemm.n], seed: 11)
     var c = Tensor(zeros: [gemm.m, gemm.n])
     return c.withUnsafeMutableBufferPointer { out in
         a.withUnsafeBufferPointer { pa in
@@ -161,7 +162,7 @@ private func checkAgainstNaiveLoops() throws {
         let worst = zip(actual.scalars, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
         guard worst < 1e-4 else { throw BenchCheckFailure(description: "\(name) differs from the naive loop by \(worst); not timing a wrong kernel") }
     }
-    let x = random([2, 8, 9, 7], seed: 20), w = random([5, 8, 3, 3], seed: 21), b = random([5], seed: 22)
+    let x = randomTensor([2, 8, 9, 7], seed: 20), w = randomTensor([5, 8, 3, 3], seed: 21), b = randomTensor([5], seed: 22)
     for (stride, padding) in [(1, Padding.all(1)), (2, Padding.bottomRight)] {
         let y = Ops.conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
         var expected: [Double] = []
@@ -176,13 +177,13 @@ private func checkAgainstNaiveLoops() throws {
         } } } }
         try expectClose("conv2d stride \(stride)", y, expected)
     }
-    let t = random([2, 13, 16], seed: 23), lw = random([24, 16], seed: 24)
+    let t = randomTensor([2, 13, 16], seed: 23), lw = randomTensor([24, 16], seed: 24)
     var linearExpected: [Double] = []
     for row in 0..<26 { for o in 0..<24 {
         linearExpected.append((0..<16).reduce(0.0) { $0 + Double(t.scalars[row * 16 + $1]) * Double(lw[o, $1]) })
     } }
     try expectClose("linear", Ops.linear(t, weight: lw), linearExpected)
-    let q = random([1, 300, 16], seed: 25), k = random([1, 11, 16], seed: 26)
+    let q = randomTensor([1, 300, 16], seed: 25), k = randomTensor([1, 11, 16], seed: 26)
     var attentionExpected = [Double](repeating: 0, count: 300 * 16)
     for head in 0..<2 { for i in 0..<300 {
         let scores = (0..<11).map { j in (0..<8).reduce(0.0) { $0 + Double(q[0, i, head * 8 + $1]) * Double(k[0, j, head * 8 + $1]) } / 8.0.squareRoot() }
@@ -190,4 +191,51 @@ private func checkAgainstNaiveLoops() throws {
         for d in 0..<8 { attentionExpected[i * 16 + head * 8 + d] = (0..<11).reduce(0.0) { $0 + weights[$1] / total * Double(k[0, $1, head * 8 + d]) } }
     } }
     try expectClose("attention", Ops.attention(query: q, key: k, value: k, heads: 2, queryChunk: 128), attentionExpected)
+}
+
+/// Times the generator's parts at full size with random weights: one UNet step (batch 2, 32×32
+/// latent, 78-token context), and reports where the time goes per op family.
+struct BenchGenerator: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator",
+        abstract: "Time the full-size CustomNet generator (random weights): UNet step at batch 2, per op family.")
+
+    @Flag(help: "Print one JSON object with the figures in seconds as the last line.")
+    var json = false
+
+    @Option(help: "Timed repetitions (the best is reported).")
+    var repeats = 3
+
+    @Option(help: "Threads for Swift loops and OpenBLAS.")
+    var threads = 2
+
+    func run() throws {
+        Compute.threadCount = threads
+        let buildStart = ContinuousClock.now
+        let unet = UNet(ParameterSource(randomSeed: 1).scoped("model").scoped("diffusion_model"), config: .customNetV1)
+        print(String(format: "built the full-size UNet with random weights in %.1f s; kernels %@, OpenBLAS %@, %d threads",
+                     (ContinuousClock.now - buildStart) / .seconds(1), KernelSet.active.name, BLAS.coreName, threads))
+        let x = randomTensor([2, 8, 32, 32], seed: 2), context = randomTensor([2, 78, 768], seed: 3)
+        _ = unet(x, timestep: 481, context: context)
+        var best = Double.infinity
+        var profile: [(family: String, seconds: Double, calls: Int)] = []
+        for _ in 0..<max(repeats, 1) {
+            Profiler.start()
+            let start = ContinuousClock.now
+            _ = unet(x, timestep: 481, context: context)
+            let seconds = (ContinuousClock.now - start) / .seconds(1)
+            let families = Profiler.stop()
+            if seconds < best { best = seconds; profile = families }
+        }
+        print(String(format: "UNet step, batch 2: %.3f s  (%.0f s per image at 49 steps × 2 passes of batch 1 ≈ 49 × this)", best, best * 49))
+        for entry in profile {
+            print(String(format: "  %-20@ %7.3f s  %5.1f%%  %4d calls", entry.family, entry.seconds, 100 * entry.seconds / best, entry.calls))
+        }
+        if json {
+            let object: [String: Any] = ["unet_step_batch2": best, "per_image_unet": best * 49,
+                                         "families": Dictionary(uniqueKeysWithValues: profile.map { ($0.family, $0.seconds) })]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
 }

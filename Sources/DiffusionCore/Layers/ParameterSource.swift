@@ -6,7 +6,8 @@ import Tensor
 /// Models are built by walking their layers with a source scoped to each layer's checkpoint prefix
 /// (`scoped("input_blocks").scoped("0")…`), so the model tree is the state-dict tree. A source with no
 /// store only records the names and shapes (and hands out zeros): that is how random weights in the
-/// official layout are made.
+/// official layout are made. A source with a random seed hands out random values instead (benchmarks,
+/// `customnet model init-random`).
 public final class ParameterSource {
     /// Every parameter a model asked for, with its shape, in the order asked.
     final class Ledger {
@@ -17,28 +18,36 @@ public final class ParameterSource {
     }
 
     let store: WeightStore?
+    let randomSeed: UInt64?
     let prefix: String
     let ledger: Ledger
 
     /// A source reading from `store`.
     public convenience init(store: WeightStore) {
-        self.init(store: store, prefix: "", ledger: Ledger())
+        self.init(store: store, randomSeed: nil, prefix: "", ledger: Ledger())
     }
 
     /// A source with no file: it records what a model needs and hands out zeros.
     public convenience init() {
-        self.init(store: nil, prefix: "", ledger: Ledger())
+        self.init(store: nil, randomSeed: nil, prefix: "", ledger: Ledger())
     }
 
-    private init(store: WeightStore?, prefix: String, ledger: Ledger) {
+    /// A source with no file that hands out random values (see `RandomWeights`), the same for the same
+    /// seed and name whatever the order of the requests.
+    public convenience init(randomSeed: UInt64) {
+        self.init(store: nil, randomSeed: randomSeed, prefix: "", ledger: Ledger())
+    }
+
+    private init(store: WeightStore?, randomSeed: UInt64?, prefix: String, ledger: Ledger) {
         self.store = store
+        self.randomSeed = randomSeed
         self.prefix = prefix
         self.ledger = ledger
     }
 
     /// The source for a sub-module: names below it are prefixed with `component.`.
     public func scoped(_ component: String) -> ParameterSource {
-        ParameterSource(store: store, prefix: prefix + component + ".", ledger: ledger)
+        ParameterSource(store: store, randomSeed: randomSeed, prefix: prefix + component + ".", ledger: ledger)
     }
 
     /// The source for the `index`-th element of a module list.
@@ -50,6 +59,7 @@ public final class ParameterSource {
     public func tensor(_ name: String, shape: [Int]) -> Tensor {
         let key = prefix + name
         ledger.requested.append((key, shape))
+        if let randomSeed { return RandomWeights.tensor(named: key, shape: shape, seed: randomSeed) }
         guard let store else { return Tensor(zeros: shape) }
         guard let entry = store.entry(named: key) else {
             ledger.missing.append((key, shape))
