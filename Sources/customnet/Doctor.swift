@@ -85,16 +85,11 @@ private func checkBLAS() throws -> Outcome {
     return Outcome(detail, advice: kernelAdvice(coreName: BLAS.coreName))
 }
 
-/// OpenBLAS 0.3.21 (Debian 12) does not recognise some recent Xeons and falls back to its generic
-/// SSE3 kernel, which runs sgemm about 9× slower than the AVX-512 one on the same machine.
+/// Says so when OpenBLAS still runs its generic kernel although the CPU has a better one (start-up
+/// re-executes with the right kernel unless told not to: see `BLASKernelChoice`).
 private func kernelAdvice(coreName: String) -> String? {
-    guard coreName.lowercased() == "prescott" else { return nil }
-    let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-        .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
-    let suggestion = flags.contains("avx512f") ? "SkylakeX" : flags.contains("avx2") ? "Haswell" : nil
-    guard let suggestion else { return nil }
-    return "OpenBLAS fell back to its generic Prescott kernel on a CPU with \(suggestion == "SkylakeX" ? "AVX-512" : "AVX2"); " +
-        "start workers with OPENBLAS_CORETYPE=\(suggestion) for several times the speed"
+    guard let better = BLASKernelChoice.better(than: coreName) else { return nil }
+    return "OpenBLAS runs its generic Prescott kernel; OPENBLAS_CORETYPE=\(better) would be several times faster on this CPU"
 }
 
 private func testPattern() -> RasterImage {
