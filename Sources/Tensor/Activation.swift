@@ -1,5 +1,3 @@
-import Foundation
-
 extension Ops {
     /// SiLU (swish), `x · σ(x)`, elementwise.
     public static func silu(_ x: Tensor) -> Tensor {
@@ -15,31 +13,26 @@ extension Ops {
         }
     }
 
-    /// Exact GELU, `x · Φ(x) = ½x(1 + erf(x/√2))`, as `torch.nn.GELU()` (not the tanh approximation).
+    /// GELU in its erf form, `x · Φ(x) = ½x(1 + erf(x/√2))`, as `torch.nn.GELU()` (not the tanh form);
+    /// erf to 1.5e-7 as PyTorch's vectorised CPU kernel computes it.
     public static func gelu(_ x: Tensor) -> Tensor {
         Profiler.measure("gelu") {
-            let (y, output) = Tensor.uninitialized(x.shape)
-            let input = x.basePointer
-            let blocks = (x.count + 4095) / 4096
-            Compute.parallelFor(blocks) { block in
-                for i in (block * 4096)..<min(x.count, (block + 1) * 4096) { output[i] = exactGELU(input[i]) }
-            }
-            return y
+            map(x, KernelSet.active.gelu)
         }
     }
 
     /// GEGLU of the transformer feed-forward: the last axis holds `[value, gate]` halves, and the result
-    /// is `value · GELU(gate)` (exact GELU), as diffusers' `GEGLU` after its projection.
+    /// is `value · GELU(gate)` (erf form), as diffusers' `GEGLU` after its projection.
     /// - Parameter x: `(…, 2d)`. - Returns: `(…, d)`.
     public static func geglu(_ x: Tensor) -> Tensor {
         Profiler.measure("geglu") {
             precondition(x.lastDimension % 2 == 0, "geglu: last axis of \(x.shape) must be even")
             let half = x.lastDimension / 2, rows = x.count / max(x.lastDimension, 1)
             let (y, output) = Tensor.uninitialized(Array(x.shape.dropLast()) + [half])
-            let input = x.basePointer
+            let input = x.basePointer, kernel = KernelSet.active.geglu
             Compute.parallelFor(rows) { row in
-                let source = input + row * 2 * half, destination = output + row * half
-                for i in 0..<half { destination[i] = source[i] * exactGELU(source[half + i]) }
+                let source = input + row * 2 * half
+                kernel(source, source + half, output + row * half, half)
             }
             return y
         }
@@ -56,9 +49,6 @@ extension Ops {
             return y
         }
     }
-
-    @inline(__always)
-    static func exactGELU(_ v: Float) -> Float { 0.5 * v * (1 + erf(v * 0.70710678118654752)) }
 
     /// Applies a row kernel to the whole tensor, in blocks of 16 Ki elements spread over the threads.
     static func map(_ x: Tensor, _ kernel: KernelSet.Unary) -> Tensor {

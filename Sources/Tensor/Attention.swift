@@ -4,7 +4,7 @@ extension Ops {
     ///
     /// Queries are processed in chunks, so at most `threadCount × queryChunk × keys` scores exist at
     /// once, never the whole `(batch, heads, queries, keys)` matrix. Work is spread over (batch, head,
-    /// chunk) items with OpenBLAS on one thread, since per-head GEMMs are too small to split well.
+    /// chunk) items, each making its own single-threaded BLAS calls.
     /// - Parameters:
     ///   - query: `(b, nq, heads · d)`.
     ///   - key, value: `(b, nk, heads · d)`.
@@ -25,29 +25,28 @@ extension Ops {
             let (y, output) = Tensor.uninitialized(query.shape)
             let q = query.basePointer, k = key.basePointer, v = value.basePointer, softmax = KernelSet.active.softmax
 
-            Compute.withSingleThreadedBLAS {
-                Compute.parallelFor(batch * heads * chunksPerHead) { item in
-                    let image = item / (heads * chunksPerHead), head = (item / chunksPerHead) % heads
-                    let first = (item % chunksPerHead) * chunk, rows = min(chunk, queries - first)
-                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * keys)
-                    defer { scores.deallocate() }
-                    let headOffset = head * headSize
-                    let qBlock = q + (image * queries + first) * channels + headOffset
-                    let kBlock = k + image * keys * channels + headOffset
-                    let vBlock = v + image * keys * channels + headOffset
-                    // scores = q_h · k_hᵀ (unscaled; the scale is applied inside the softmax).
-                    BLAS.sgemm(.none, .transposed, m: rows, n: keys, k: headSize,
-                               a: qBlock, lda: channels, b: kBlock, ldb: channels, c: scores, ldc: keys)
-                    for r in 0..<rows {
-                        let row = scores + r * keys
-                        let visible = causal ? first + r + 1 : keys
-                        softmax(row, row, visible, scale)
-                        if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
-                    }
-                    BLAS.sgemm(.none, .none, m: rows, n: headSize, k: keys,
-                               a: scores, lda: keys, b: vBlock, ldb: channels,
-                               c: output + (image * queries + first) * channels + headOffset, ldc: channels)
+            Compute.prepareSingleThreadedBLAS()
+            Compute.parallelFor(batch * heads * chunksPerHead) { item in
+                let image = item / (heads * chunksPerHead), head = (item / chunksPerHead) % heads
+                let first = (item % chunksPerHead) * chunk, rows = min(chunk, queries - first)
+                let scores = UnsafeMutablePointer<Float>.allocate(capacity: rows * keys)
+                defer { scores.deallocate() }
+                let headOffset = head * headSize
+                let qBlock = q + (image * queries + first) * channels + headOffset
+                let kBlock = k + image * keys * channels + headOffset
+                let vBlock = v + image * keys * channels + headOffset
+                // scores = q_h · k_hᵀ (unscaled; the scale is applied inside the softmax).
+                BLAS.sgemm(.none, .transposed, m: rows, n: keys, k: headSize,
+                           a: qBlock, lda: channels, b: kBlock, ldb: channels, c: scores, ldc: keys)
+                for r in 0..<rows {
+                    let row = scores + r * keys
+                    let visible = causal ? first + r + 1 : keys
+                    softmax(row, row, visible, scale)
+                    if visible < keys { (row + visible).update(repeating: 0, count: keys - visible) }
                 }
+                BLAS.sgemm(.none, .none, m: rows, n: headSize, k: keys,
+                           a: scores, lda: keys, b: vBlock, ldb: channels,
+                           c: output + (image * queries + first) * channels + headOffset, ldc: channels)
             }
             return y
         }

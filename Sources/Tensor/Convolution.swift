@@ -37,14 +37,12 @@ extension Ops {
                 inChannels: inChannels, height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                 stride: stride, padding: padding, outHeight: outHeight, outWidth: outWidth)
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-            Compute.exclusive {
-                // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
-                // below the BLAS peak: there all images share one GEMM.
-                if batch > 1 && geometry.outPlane < 1024 {
-                    convolveBatched(x, weight: weight, bias: bias, geometry: geometry, into: output)
-                } else {
-                    for image in 0..<batch { convolveOne(x, image: image, weight: weight, bias: bias, geometry: geometry, into: output) }
-                }
+            // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
+            // below the BLAS peak: there all images share one GEMM.
+            if batch > 1 && geometry.outPlane < 1024 {
+                convolveBatched(x, weight: weight, bias: bias, geometry: geometry, into: output)
+            } else {
+                for image in 0..<batch { convolveOne(x, image: image, weight: weight, bias: bias, geometry: geometry, into: output) }
             }
             return y
         }
@@ -72,9 +70,9 @@ extension Ops {
                 source = UnsafePointer(columns)
                 sourceStride = rows * g.outWidth
             }
-            BLAS.sgemm(.none, .none, m: outChannels, n: rows * g.outWidth, k: g.reduction,
-                       a: weight.basePointer, lda: g.reduction, b: source, ldb: sourceStride,
-                       beta: bias == nil ? 0 : 1, c: result + firstRow * g.outWidth, ldc: g.outPlane)
+            Compute.gemm(.none, .none, m: outChannels, n: rows * g.outWidth, k: g.reduction,
+                         a: weight.basePointer, lda: g.reduction, b: source, ldb: sourceStride,
+                         beta: bias == nil ? 0 : 1, c: result + firstRow * g.outWidth, ldc: g.outPlane)
             firstRow += rows
         }
     }
@@ -94,8 +92,8 @@ extension Ops {
         if let bias {
             for channel in 0..<outChannels { (product + channel * width).update(repeating: bias.basePointer[channel], count: width) }
         }
-        BLAS.sgemm(.none, .none, m: outChannels, n: width, k: g.reduction, a: weight.basePointer, lda: g.reduction,
-                   b: columns, ldb: width, beta: bias == nil ? 0 : 1, c: product, ldc: width)
+        Compute.gemm(.none, .none, m: outChannels, n: width, k: g.reduction, a: weight.basePointer, lda: g.reduction,
+                     b: columns, ldb: width, beta: bias == nil ? 0 : 1, c: product, ldc: width)
         for image in 0..<batch {
             for channel in 0..<outChannels {
                 (output + (image * outChannels + channel) * g.outPlane).update(from: product + channel * width + image * g.outPlane, count: g.outPlane)

@@ -18,6 +18,8 @@ public struct KernelSet: Sendable {
     let softmax: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Float) -> Void
     let silu: Unary
     let quickGELU: Unary
+    let gelu: Unary
+    let geglu: Binary
     let affine: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Float, Float) -> Void
     let add: Binary
     let multiply: Binary
@@ -49,6 +51,8 @@ public struct KernelSet: Sendable {
         softmax: { TensorKernels.Kernels.softmax($0, $1, count: $2, scale: $3) },
         silu: { TensorKernels.Kernels.silu($0, $1, count: $2) },
         quickGELU: { TensorKernels.Kernels.quickGELU($0, $1, count: $2) },
+        gelu: { TensorKernels.Kernels.gelu($0, $1, count: $2) },
+        geglu: { TensorKernels.Kernels.geglu($0, $1, $2, count: $3) },
         affine: { TensorKernels.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernels.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernels.Kernels.multiply($0, $1, $2, count: $3) },
@@ -60,6 +64,8 @@ public struct KernelSet: Sendable {
         softmax: { TensorKernelsX86V3.Kernels.softmax($0, $1, count: $2, scale: $3) },
         silu: { TensorKernelsX86V3.Kernels.silu($0, $1, count: $2) },
         quickGELU: { TensorKernelsX86V3.Kernels.quickGELU($0, $1, count: $2) },
+        gelu: { TensorKernelsX86V3.Kernels.gelu($0, $1, count: $2) },
+        geglu: { TensorKernelsX86V3.Kernels.geglu($0, $1, $2, count: $3) },
         affine: { TensorKernelsX86V3.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernelsX86V3.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V3.Kernels.multiply($0, $1, $2, count: $3) },
@@ -70,6 +76,8 @@ public struct KernelSet: Sendable {
         softmax: { TensorKernelsX86V4.Kernels.softmax($0, $1, count: $2, scale: $3) },
         silu: { TensorKernelsX86V4.Kernels.silu($0, $1, count: $2) },
         quickGELU: { TensorKernelsX86V4.Kernels.quickGELU($0, $1, count: $2) },
+        gelu: { TensorKernelsX86V4.Kernels.gelu($0, $1, count: $2) },
+        geglu: { TensorKernelsX86V4.Kernels.geglu($0, $1, $2, count: $3) },
         affine: { TensorKernelsX86V4.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernelsX86V4.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V4.Kernels.multiply($0, $1, $2, count: $3) },

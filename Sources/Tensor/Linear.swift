@@ -16,11 +16,9 @@ extension Ops {
             if let bias {
                 for row in 0..<rows { (output + row * outFeatures).update(from: bias.basePointer, count: outFeatures) }
             }
-            Compute.exclusive {
-                BLAS.sgemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures,
-                           a: x.basePointer, lda: max(inFeatures, 1), b: weight.basePointer, ldb: max(inFeatures, 1),
-                           beta: bias == nil ? 0 : 1, c: output, ldc: outFeatures)
-            }
+            Compute.gemm(.none, .transposed, m: rows, n: outFeatures, k: inFeatures,
+                         a: x.basePointer, lda: max(inFeatures, 1), b: weight.basePointer, ldb: max(inFeatures, 1),
+                         beta: bias == nil ? 0 : 1, c: output, ldc: outFeatures)
             return y
         }
     }
@@ -35,12 +33,10 @@ extension Ops {
             let m = a.shape[a.shape.count - 2], k = a.shape.last!, n = b.shape.last!
             let batches = a.shape.dropLast(2).reduce(1, *)
             let (c, output) = Tensor.uninitialized(Array(a.shape.dropLast()) + [n])
-            Compute.exclusive {
-                for batch in 0..<batches {
-                    BLAS.sgemm(.none, .none, m: m, n: n, k: k,
-                               a: a.basePointer + batch * m * k, lda: max(k, 1), b: b.basePointer + batch * k * n, ldb: max(n, 1),
-                               c: output + batch * m * n, ldc: max(n, 1))
-                }
+            for batch in 0..<batches {
+                Compute.gemm(.none, .none, m: m, n: n, k: k,
+                             a: a.basePointer + batch * m * k, lda: max(k, 1), b: b.basePointer + batch * k * n, ldb: max(n, 1),
+                             c: output + batch * m * n, ldc: max(n, 1))
             }
             return c
         }

@@ -15,8 +15,9 @@ public final class TensorStorage: @unchecked Sendable {
         owner = nil
     }
 
-    /// `count` values of owned memory left unwritten, for kernels that write every element first.
-    init(uninitialized count: Int) {
+    /// `count` values of owned memory left unwritten: for code that writes every element before reading,
+    /// or for placeholders that are never read. Large blocks cost no physical memory until touched.
+    public init(uninitialized count: Int) {
         base = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
         self.count = count
         owner = nil

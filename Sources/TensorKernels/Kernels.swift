@@ -45,6 +45,16 @@ public enum Kernels {
         map(input, output, count: count) { $0 / (1 + exp($0 * -1.702)) }
     }
 
+    /// Exact-form GELU, `½x(1 + erf(x/√2))` (erf to about 1e-7, see `erf`).
+    public static func gelu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        map(input, output, count: count) { x in x * 0.5 * (1 + erf(x * 0.70710678118654752)) }
+    }
+
+    /// GEGLU: `output[i] = value[i] · GELU(gate[i])`.
+    public static func geglu(_ value: UnsafePointer<Float>, _ gate: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        zip(value, gate, output, count: count) { v, g in v * (g * 0.5 * (1 + erf(g * 0.70710678118654752))) }
+    }
+
     /// `output = input · scale + shift`.
     public static func affine(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, scale: Float, shift: Float) {
         let s = Vector(repeating: scale), t = Vector(repeating: shift)
@@ -107,6 +117,27 @@ public enum Kernels {
         p = multiplyAdd(p, r, Vector(repeating: 1))
         let integer = unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- 0x4B40_0000
         return p * unsafeBitCast((integer &+ 127) &<< 23, to: Vector.self)
+    }
+
+    /// erf per lane as an odd/even rational function of x on [−4, 4] (beyond it erf is ±1 in Float32);
+    /// the coefficients are the minimax fit Eigen and XLA use, absolute error about 1e-7.
+    @inline(__always)
+    static func erf(_ x: Vector) -> Vector {
+        var x = x
+        x.replace(with: 4, where: x .> 4)
+        x.replace(with: -4, where: x .< -4)
+        let square = x * x
+        var numerator = multiplyAdd(square, Vector(repeating: -2.72614225801306e-10), Vector(repeating: 2.77068142495902e-08))
+        numerator = multiplyAdd(square, numerator, Vector(repeating: -2.10102402082508e-06))
+        numerator = multiplyAdd(square, numerator, Vector(repeating: -5.69250639462346e-05))
+        numerator = multiplyAdd(square, numerator, Vector(repeating: -7.34990630326855e-04))
+        numerator = multiplyAdd(square, numerator, Vector(repeating: -2.95459980854025e-03))
+        numerator = multiplyAdd(square, numerator, Vector(repeating: -1.60960333262415e-02))
+        var denominator = multiplyAdd(square, Vector(repeating: -1.45660718464996e-05), Vector(repeating: -2.13374055278905e-04))
+        denominator = multiplyAdd(square, denominator, Vector(repeating: -1.68282697438203e-03))
+        denominator = multiplyAdd(square, denominator, Vector(repeating: -7.37332916720468e-03))
+        denominator = multiplyAdd(square, denominator, Vector(repeating: -1.42647390514189e-02))
+        return x * numerator / denominator
     }
 
     /// `a · b + c`, fused where the instruction set has FMA.

@@ -22,7 +22,7 @@ struct BenchOps: ParsableCommand {
     @Option(help: "Timed repetitions per op (the best is reported).")
     var repeats = 5
 
-    @Option(help: "Threads for Swift loops and OpenBLAS.")
+    @Option(help: "Threads for the tensor ops.")
     var threads = 2
 
     @Option(help: "JSON written by ops/bench/ops_torch.py, to print PyTorch/Swift time ratios.")
@@ -41,7 +41,7 @@ struct BenchOps: ParsableCommand {
             var line = benchmark.name.padding(toLength: 38, withPad: " ", startingAt: 0) + String(format: "%7.2f", seconds * 1000)
             if let gemm = benchmark.gemm {
                 let flops = 2 * Double(gemm.m) * Double(gemm.n) * Double(gemm.k) * Double(gemm.count)
-                let gemmSeconds = timeGEMM(gemm, repeats: repeats)
+                let gemmSeconds = timeGEMM(gemm, repeats: repeats, threads: threads)
                 row["gflops"] = flops / seconds / 1e9
                 row["sgemm_gflops"] = flops / gemmSeconds / 1e9
                 row["fraction_of_sgemm"] = gemmSeconds / seconds
@@ -124,8 +124,12 @@ private func bestTime(repeats: Int, _ body: () -> Void) -> Double {
     return best
 }
 
-/// The same GEMM(s) as one plain sgemm call each, on contiguous operands, with BLAS on every thread.
-private func timeGEMM(_ gemm: Benchmark.GEMM, repeats: Int) -> Double {
+/// The same GEMM(s) as one plain OpenBLAS sgemm call each, on contiguous operands, with OpenBLAS's own
+/// threading on all threads (the ops keep OpenBLAS on one thread and tile instead, see `Compute`).
+private func timeGEMM(_ gemm: Benchmark.GEMM, repeats: Int, threads: Int) -> Double {
+    let opsThreads = BLAS.threadCount
+    BLAS.threadCount = threads
+    defer { BLAS.threadCount = opsThreads }
     let a = randomTensor([gemm.m, gemm.k], seed: 10), b = randomTensor([gemm.k, gemm.n], seed: 11)
     var c = Tensor(zeros: [gemm.m, gemm.n])
     return c.withUnsafeMutableBufferPointer { out in
@@ -206,7 +210,7 @@ struct BenchGenerator: ParsableCommand {
     @Option(help: "Timed repetitions (the best is reported).")
     var repeats = 3
 
-    @Option(help: "Threads for Swift loops and OpenBLAS.")
+    @Option(help: "Threads for the tensor ops.")
     var threads = 2
 
     func run() throws {

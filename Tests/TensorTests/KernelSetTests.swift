@@ -12,6 +12,13 @@ struct KernelSetTests {
         return (0..<count).map { _ in rng.nextFloat() * spread }
     }
 
+    /// The largest |actual − expected| / scale, elementwise.
+    func worstScaled(_ actual: [Float], _ expected: [Double], scale: [Double]) -> Double {
+        var worst = 0.0
+        for i in actual.indices { worst = max(worst, abs(Double(actual[i]) - expected[i]) / scale[i]) }
+        return worst
+    }
+
     func worstRelative(_ actual: [Float], _ expected: [Double]) -> Double {
         zip(actual, expected).map { abs(Double($0) - $1) / max(abs($1), 1e-6) }.max() ?? 0
     }
@@ -37,6 +44,15 @@ struct KernelSetTests {
             #expect(worstRelative(out, x.map { Double($0) / (1 + Foundation.exp(-Double($0))) }) < 1e-6, "\(name) silu n=\(count)")
             set.quickGELU(x, &out, count)
             #expect(worstRelative(out, x.map { Double($0) / (1 + Foundation.exp(-1.702 * Double($0))) }) < 1e-6, "\(name) quickGELU n=\(count)")
+            func exactGELU(_ v: Double) -> Double { 0.5 * v * (1 + Foundation.erf(v / 2.0.squareRoot())) }
+            set.gelu(x, &out, count)
+            // 1 + erf(x/√2) cancels for x ≪ 0, as in PyTorch's float kernel: bound the error by |x|.
+            let geluScale = x.map { max(1, abs(Double($0))) }
+            #expect(worstScaled(out, x.map { exactGELU(Double($0)) }, scale: geluScale) < 2e-7, "\(name) gelu n=\(count)")
+            set.geglu(x, y, &out, count)
+            let gated = (0..<count).map { Double(x[$0]) * exactGELU(Double(y[$0])) }
+            let gegluScale = (0..<count).map { i -> Double in max(1, abs(Double(x[i]) * Double(y[i]))) }
+            #expect(worstScaled(out, gated, scale: gegluScale) < 2e-7, "\(name) geglu n=\(count)")
             set.affine(x, &out, count, 0.5, -2)
             #expect(worstRelative(out, x.map { Double($0) * 0.5 - 2 }) < 1e-6, "\(name) affine n=\(count)")
             set.add(x, y, &out, count)
