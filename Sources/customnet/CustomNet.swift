@@ -6,5 +6,10 @@ struct CustomNet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customnet",
         abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
-        subcommands: [Doctor.self, Bench.self, Weights.self])
+        subcommands: [Render.self, Model.self, Weights.self, Bench.self, Doctor.self])
+
+    static func main() {
+        BLASKernelChoice.restartWithBetterKernelIfNeeded()
+        main(nil)
+    }
 }

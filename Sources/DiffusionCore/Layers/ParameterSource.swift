@@ -5,7 +5,7 @@ import Tensor
 ///
 /// Models are built by walking their layers with a source scoped to each layer's checkpoint prefix
 /// (`scoped("input_blocks").scoped("0")…`), so the model tree is the state-dict tree. A source with no
-/// store only records the names and shapes (and hands out zeros): that is how random weights in the
+/// store only records the names and shapes (handing out placeholders): that is how random weights in the
 /// official layout are made. A source with a random seed hands out random values instead (benchmarks,
 /// `customnet model init-random`).
 public final class ParameterSource {
@@ -27,7 +27,8 @@ public final class ParameterSource {
         self.init(store: store, randomSeed: nil, prefix: "", ledger: Ledger())
     }
 
-    /// A source with no file: it records what a model needs and hands out zeros.
+    /// A source with no file that only records what a model needs: the tensors it hands out are
+    /// placeholders that take no physical memory and must never be read (the model is not run).
     public convenience init() {
         self.init(store: nil, randomSeed: nil, prefix: "", ledger: Ledger())
     }
@@ -60,7 +61,7 @@ public final class ParameterSource {
         let key = prefix + name
         ledger.requested.append((key, shape))
         if let randomSeed { return RandomWeights.tensor(named: key, shape: shape, seed: randomSeed) }
-        guard let store else { return Tensor(zeros: shape) }
+        guard let store else { return Tensor(shape: shape, storage: TensorStorage(uninitialized: shape.reduce(1, *))) }
         guard let entry = store.entry(named: key) else {
             ledger.missing.append((key, shape))
             return Tensor(zeros: shape)

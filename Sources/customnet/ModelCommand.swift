@@ -1,0 +1,52 @@
+import ArgumentParser
+import DiffusionCore
+import Foundation
+import Tensor
+
+/// `customnet model …`: model files.
+struct Model: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Model files: write random weights in the official layouts.",
+        subcommands: [InitRandom.self])
+}
+
+/// `customnet model init-random`: a checkpoint with random weights in the official layout, for tests,
+/// demos and benchmarks on machines without the real weights.
+struct InitRandom: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init-random",
+        abstract: "Write random weights in the official key layout (safetensors).",
+        discussion: "The result loads like the real checkpoint (customnet_v1.pt) but renders noise-like images. Presets: "
+            + CustomNetPreset.all.map(\.name).joined(separator: ", ") + ".")
+
+    @Option(help: "Architecture preset.")
+    var preset: String
+
+    @Option(help: "Seed of the random values (same seed, same file).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Stored precision: f32, f16 or bf16.")
+    var dtype: String = "f32"
+
+    @Option(help: "Output file (.safetensors).")
+    var out: String
+
+    func validate() throws {
+        guard CustomNetPreset.named(preset) != nil else {
+            throw ValidationError("unknown preset '\(preset)'; known: \(CustomNetPreset.all.map(\.name).joined(separator: ", "))")
+        }
+        guard WeightDType(rawValue: dtype).map({ $0 != .i64 }) == true else { throw ValidationError("--dtype must be f32, f16 or bf16") }
+    }
+
+    func run() throws {
+        let preset = CustomNetPreset.named(preset)!
+        let layout = CustomNetCheckpoint.layout(of: preset)
+        let shapes = Dictionary(layout.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        try SafetensorsWriter.write(shapes: layout, to: out, dtype: WeightDType(rawValue: dtype)!,
+                                    metadata: ["customnet.preset": preset.name, "customnet.weights": "random, seed \(seed)"]) { name in
+            CustomNetCheckpoint.initialValue(named: name, shape: shapes[name] ?? [], seed: seed)
+        }
+        let parameters = layout.reduce(0) { $0 + $1.shape.reduce(1, *) }
+        print("wrote \(out): preset \(preset.name), \(layout.count) tensors, \(parameters) parameters, random (seed \(seed)), \(dtype)")
+    }
+}
