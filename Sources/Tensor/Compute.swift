@@ -6,9 +6,9 @@ import Synchronization
 /// Every op splits its work into items whose results do not depend on which thread computes them or
 /// how items are grouped, so outputs are bit-identical for any thread count. That includes matrix
 /// products: OpenBLAS's own threading changes results with the thread count for some shapes (seen here:
-/// 77 × 32 × 128), so OpenBLAS always runs on one thread and `gemm` cuts each product into tiles of a
-/// fixed size, spread over the threads. The tiles depend on the shape alone, so every tile is the same
-/// BLAS call whatever the thread count.
+/// 77 × 32 × 128), so OpenBLAS always runs on one thread and `gemm` cuts each product into tiles spread
+/// over the threads. The tiles depend on the shape alone, so every tile is the same BLAS call whatever
+/// the thread count.
 public enum Compute {
     private static let configuredThreads = Atomic<Int>(0)
 
@@ -46,26 +46,38 @@ public enum Compute {
         }
     }
 
-    /// Side of the square output tiles `gemm` computes one BLAS call each.
-    static let gemmTile = 256
+    /// Floating-point operations per GEMM tile: large enough that each single-threaded BLAS call runs near
+    /// its peak, small enough that a product splits into several tiles for the threads to share.
+    /// (512 MFLOP measured best on the UNet's shapes here among 64–1024.)
+    static let gemmTileWork = 512 << 20
 
-    /// `C = op(A) · op(B) + beta · C` (row-major, as `BLAS.sgemm`), as one single-threaded BLAS call per
-    /// 256 × 256 tile of C, the tiles spread over the threads.
+    /// `C = op(A) · op(B) + beta · C` (row-major, as `BLAS.sgemm`), as single-threaded BLAS calls on
+    /// tiles of C spread over the threads. The larger of C's two sides is cut into equal parts (multiples
+    /// of 16) so that each tile holds about `gemmTileWork` operations; the tiling depends on the shape only.
     static func gemm(
         _ transA: BLAS.Transpose, _ transB: BLAS.Transpose, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         _ = singleThreadedBLAS
-        let rowTiles = (m + gemmTile - 1) / gemmTile, columnTiles = (n + gemmTile - 1) / gemmTile
-        parallelFor(rowTiles * columnTiles) { tile in
-            let row = (tile / columnTiles) * gemmTile, column = (tile % columnTiles) * gemmTile
-            let rows = min(gemmTile, m - row), columns = min(gemmTile, n - column)
-            // Where tile (row, column) of op(A) and op(B) starts in the stored matrices.
-            let aStart = transA == .none ? a + row * lda : a + row
-            let bStart = transB == .none ? b + column : b + column * ldb
-            BLAS.sgemm(transA, transB, m: rows, n: columns, k: k, a: aStart, lda: lda, b: bStart, ldb: ldb,
-                       beta: beta, c: c + row * ldc + column, ldc: ldc)
+        let work = 2 * m * n * k
+        // At least 4 tiles for any product worth sharing, so 2–4 threads are kept busy.
+        let parts = work < (32 << 20) ? 1 : max(4, min(64, (work + gemmTileWork - 1) / gemmTileWork))
+        let splitRows = m > n
+        let side = splitRows ? m : n
+        let tileSide = max(16, ((side + parts - 1) / parts + 15) / 16 * 16)
+        let tiles = (side + tileSide - 1) / tileSide
+        parallelFor(tiles) { tile in
+            let start = tile * tileSide, length = min(tileSide, side - start)
+            if splitRows {
+                let aStart = transA == .none ? a + start * lda : a + start
+                BLAS.sgemm(transA, transB, m: length, n: n, k: k, a: aStart, lda: lda, b: b, ldb: ldb,
+                           beta: beta, c: c + start * ldc, ldc: ldc)
+            } else {
+                let bStart = transB == .none ? b + start : b + start * ldb
+                BLAS.sgemm(transA, transB, m: m, n: length, k: k, a: a, lda: lda, b: bStart, ldb: ldb,
+                           beta: beta, c: c + start, ldc: ldc)
+            }
         }
     }
 
