@@ -55,5 +55,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore"]),
         .testTarget(name: "FarmTests", dependencies: ["Farm"]),
+        // Runs the built `customnet` as a user does (real processes, real files).
+        .testTarget(name: "EndToEndTests", dependencies: ["customnet"]),
     ] + x86KernelVariants
 )

@@ -40,6 +40,7 @@ struct InitRandom: ParsableCommand {
 
     func run() throws {
         let preset = CustomNetPreset.named(preset)!
+        try createParentFolder(of: out)
         let layout = CustomNetCheckpoint.layout(of: preset)
         let shapes = Dictionary(layout.map { ($0.name, $0.shape) }, uniquingKeysWith: { first, _ in first })
         try SafetensorsWriter.write(shapes: layout, to: out, dtype: WeightDType(rawValue: dtype)!,
@@ -49,4 +50,10 @@ struct InitRandom: ParsableCommand {
         let parameters = layout.reduce(0) { $0 + $1.shape.reduce(1, *) }
         print("wrote \(out): preset \(preset.name), \(layout.count) tensors, \(parameters) parameters, random (seed \(seed)), \(dtype)")
     }
+}
+
+/// Creates the folder a file is about to be written to, if it is missing.
+func createParentFolder(of path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
 }

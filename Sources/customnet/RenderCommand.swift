@@ -21,10 +21,10 @@ struct Render: ParsableCommand {
     @Option(help: "Where the object goes, x0,y0,x1,y1 in pixels of the output frame (default: the whole frame).")
     var box: String?
 
-    @Option(help: "Polar (elevation) change in degrees.")
+    @Option(parsing: .unconditional, help: "Polar (elevation) change in degrees (negative values welcome: --polar -15).")
     var polar: Double = 0
 
-    @Option(help: "Azimuth change in degrees.")
+    @Option(parsing: .unconditional, help: "Azimuth change in degrees (negative values welcome: --azimuth -30).")
     var azimuth: Double = 0
 
     @Option(help: "Background / scene prompt.")
@@ -70,6 +70,7 @@ struct Render: ParsableCommand {
             if let saveLatents { try NumPyFile.write(latent, to: "\(saveLatents)/step\(String(format: "%02d", index)).npy") }
         }
         progress.finish()
+        try createParentFolder(of: out)
         try PNG.write(image, to: out)
         print("wrote \(out) (\(image.width)×\(image.height), preset \(generator.preset.name))")
     }
@@ -89,24 +90,27 @@ struct Render: ParsableCommand {
     }
 }
 
-/// A one-line progress bar on standard error: `sampling [#######-----] 20/49  3.1 s/step  ETA 1:30`.
+/// Progress on standard error: on a terminal a bar redrawn in place,
+/// `sampling [#######-----] 20/49  3.1 s/step  ETA 1:30`; in a log, the same text as a line every tenth.
 final class ProgressBar {
     private let label: String
     private let start = ContinuousClock.now
+    private let isTerminal = isatty(2) == 1
 
     init(label: String) { self.label = label }
 
     func update(done: Int, total: Int) {
+        guard isTerminal || done == total || done % max(1, total / 10) == 0 else { return }
         let elapsed = (ContinuousClock.now - start) / .seconds(1)
         let width = 30, filled = total > 0 ? width * done / total : width
         let perStep = elapsed / Double(max(done, 1))
         let remaining = Int(perStep * Double(total - done))
-        let line = "\r\(label) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: width - filled))] \(done)/\(total)  "
+        let text = "\(label) [\(String(repeating: "#", count: filled))\(String(repeating: "-", count: width - filled))] \(done)/\(total)  "
             + String(format: "%.2f s/step  ETA %d:%02d", perStep, remaining / 60, remaining % 60)
-        FileHandle.standardError.write(Data(line.utf8))
+        FileHandle.standardError.write(Data((isTerminal ? "\r" + text : text + "\n").utf8))
     }
 
     func finish() {
-        FileHandle.standardError.write(Data("\n".utf8))
+        if isTerminal { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 }

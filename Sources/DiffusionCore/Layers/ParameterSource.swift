@@ -91,14 +91,29 @@ public final class ParameterSource {
             !asked.contains(name) && !ignoredKeys.contains(name) && ownedPrefixes.contains { name.hasPrefix($0) }
         }
         var problems: [String] = []
-        problems += ledger.missing.map { "missing \($0.name) (expected \($0.shape))" }
+        if ledger.missing.count > 20 {
+            // A whole part absent (a UNet-only file, another model): one line per part, not hundreds of keys.
+            let parts = Dictionary(grouping: ledger.missing, by: { Self.part(of: $0.name) })
+            problems += parts.keys.sorted().map { part in
+                "missing \(parts[part]!.count) keys under \(part) (first: \(parts[part]![0].name), expected \(parts[part]![0].shape))"
+            }
+        } else {
+            problems += ledger.missing.map { "missing \($0.name) (expected \($0.shape))" }
+        }
         problems += ledger.misshaped.map { "\($0.name): expected \($0.expected), found \($0.found)" }
         problems += ledger.unreadable
         problems += unexpected.map { "unexpected \($0)" }
         guard problems.isEmpty else {
+            let total = ledger.missing.count + ledger.misshaped.count + ledger.unreadable.count + unexpected.count
             let shown = problems.prefix(40).joined(separator: "; ")
             let more = problems.count > 40 ? "; and \(problems.count - 40) more" : ""
-            throw WeightFileError(path: store.path, problem: "\(problems.count) problem\(problems.count == 1 ? "" : "s"): \(shown)\(more)")
+            throw WeightFileError(path: store.path, problem: "\(total) problem\(total == 1 ? "" : "s"): \(shown)\(more)")
         }
+    }
+
+    /// The part of the model a key belongs to: at most its first two components, never the parameter's
+    /// own name (`first_stage_model.encoder.*`, `cc_projection.*`).
+    static func part(of key: String) -> String {
+        key.split(separator: ".").dropLast().prefix(2).joined(separator: ".") + ".*"
     }
 }
