@@ -26,6 +26,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // System libraries. Each folder holds a module map and a shim header; `ops/setup` installs the providers.
@@ -42,7 +44,12 @@ let package = Package(
         .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO", "CZlib"]),
 
         // Farm side: knows nothing of the engine.
-        .target(name: "Farm", dependencies: ["CZeroMQ", .product(name: "Logging", package: "swift-log")]),
+        .target(name: "Farm", dependencies: [
+            "CZeroMQ", "ImageIO",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
 
         // The composition root.
         .executableTarget(name: "customnet", dependencies: [
