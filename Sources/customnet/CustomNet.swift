@@ -6,7 +6,7 @@ struct CustomNet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customnet",
         abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
-        subcommands: [Render.self, Model.self, Weights.self, Bench.self, Doctor.self])
+        subcommands: [Render.self, Validate.self, Score.self, Model.self, Weights.self, Bench.self, Doctor.self])
 
     static func main() {
         BLASKernelChoice.restartWithBetterKernelIfNeeded()

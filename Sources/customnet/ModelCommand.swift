@@ -17,7 +17,9 @@ struct InitRandom: ParsableCommand {
         commandName: "init-random",
         abstract: "Write random weights in the official key layout (safetensors).",
         discussion: "The result loads like the real checkpoint (customnet_v1.pt) but renders noise-like images. Presets: "
-            + CustomNetPreset.all.map(\.name).joined(separator: ", ") + ".")
+            + CustomNetPreset.all.map(\.name).joined(separator: ", ") + ". Metric encoder presets ("
+            + MetricModelPreset.all.map(\.name).joined(separator: ", ")
+            + ") write a Hugging Face model folder instead: --out names the folder, which gets config.json and model.safetensors.")
 
     @Option(help: "Architecture preset.")
     var preset: String
@@ -28,17 +30,26 @@ struct InitRandom: ParsableCommand {
     @Option(help: "Stored precision: f32, f16 or bf16.")
     var dtype: String = "f32"
 
-    @Option(help: "Output file (.safetensors).")
+    @Option(help: "Output file (.safetensors), or folder for a metric encoder preset.")
     var out: String
 
     func validate() throws {
-        guard CustomNetPreset.named(preset) != nil else {
-            throw ValidationError("unknown preset '\(preset)'; known: \(CustomNetPreset.all.map(\.name).joined(separator: ", "))")
+        guard CustomNetPreset.named(preset) != nil || MetricModelPreset.named(preset) != nil else {
+            let known = CustomNetPreset.all.map(\.name) + MetricModelPreset.all.map(\.name)
+            throw ValidationError("unknown preset '\(preset)'; known: \(known.joined(separator: ", "))")
         }
         guard WeightDType(rawValue: dtype).map({ $0 != .i64 }) == true else { throw ValidationError("--dtype must be f32, f16 or bf16") }
     }
 
     func run() throws {
+        if let metricPreset = MetricModelPreset.named(preset) {
+            try metricPreset.writeRandomFolder(out, seed: seed, dtype: WeightDType(rawValue: dtype)!)
+            let layout = metricPreset.layout
+            let parameters = layout.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            print("wrote \(out): preset \(metricPreset.name), config.json and model.safetensors, \(layout.count) tensors, "
+                  + "\(parameters) parameters, random (seed \(seed)), \(dtype)")
+            return
+        }
         let preset = CustomNetPreset.named(preset)!
         try createParentFolder(of: out)
         let layout = CustomNetCheckpoint.layout(of: preset)

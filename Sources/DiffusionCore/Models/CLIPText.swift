@@ -30,7 +30,7 @@ public struct CLIPTextConfig: Sendable, Equatable {
     /// CLIP ViT-L/14's text tower, CustomNet's (and Stable Diffusion 1.x's) text encoder: 768 wide, 12 layers, 12 heads.
     public static let vitL14 = CLIPTextConfig(width: 768, layers: 12, heads: 12)
     /// CLIP ViT-B/32's text tower, the CLIP-T metric's: 512 wide, 8 layers, 8 heads.
-    public static let vitB32 = CLIPTextConfig(width: 512, layers: 8, heads: 8)
+    public static let vitB32 = CLIPTextConfig(width: 512, layers: 12, heads: 8)
     /// A tiny tower for tests: 32 wide, 2 layers, 2 heads (still the full vocabulary and context).
     public static let tiny = CLIPTextConfig(width: 32, layers: 2, heads: 2)
 

@@ -87,6 +87,28 @@ public struct CLIPVisionTower: Sendable {
         projection = parameters.tensor("proj", shape: [width, config.outputDimension])
     }
 
+    /// Reads the tower in the Hugging Face layout (`CLIPModel`, `CLIPVisionModelWithProjection`):
+    /// `vision` scoped to `vision_model` (`embeddings.class_embedding`, `embeddings.patch_embedding.weight`,
+    /// `embeddings.position_embedding.weight`, `pre_layrnorm.*`, `encoder.layers.N.*`, `post_layernorm.*`)
+    /// and `projection` scoped to `visual_projection` (`weight`, `(outputDimension, width)`: OpenAI's
+    /// `proj` transposed).
+    public init(huggingFace vision: ParameterSource, projection: ParameterSource, config: CLIPVisionConfig) {
+        self.config = config
+        let width = config.width, embeddings = vision.scoped("embeddings")
+        patchEmbedding = Conv2d(embeddings.scoped("patch_embedding"), input: 3, output: width, kernel: config.patchSize,
+                                stride: config.patchSize, padding: .all(0), bias: false)
+        classEmbedding = embeddings.tensor("class_embedding", shape: [width])
+        positionalEmbedding = embeddings.scoped("position_embedding").tensor("weight", shape: [config.tokenCount, width])
+        preNorm = LayerNorm(vision.scoped("pre_layrnorm"), channels: width, epsilon: config.layerNormEpsilon)
+        let layers = vision.scoped("encoder").scoped("layers")
+        blocks = (0..<config.layers).map {
+            PreNormTransformerBlock.huggingFace(layers.scoped($0), width: width, heads: config.heads,
+                                                feedForwardWidth: config.feedForwardWidth, layerNormEpsilon: config.layerNormEpsilon)
+        }
+        postNorm = LayerNorm(vision.scoped("post_layernorm"), channels: width, epsilon: config.layerNormEpsilon)
+        self.projection = Ops.transposeLastTwo(projection.tensor("weight", shape: [config.outputDimension, width]))
+    }
+
     /// The image embeddings of normalised images.
     /// - Parameter pixels: `(b, 3, imageSize, imageSize)`, already normalised with `pixelMean` and
     ///   `pixelStandardDeviation`.
