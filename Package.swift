@@ -44,8 +44,9 @@ let package = Package(
         .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO", "CZlib"]),
 
         // Farm side: knows nothing of the engine.
+        .target(name: "FarmProtocol"),
         .target(name: "Farm", dependencies: [
-            "CZeroMQ", "ImageIO",
+            "FarmProtocol", "CZeroMQ", "ImageIO",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Crypto", package: "swift-crypto"),
@@ -61,6 +62,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore"]),
+        .testTarget(name: "FarmProtocolTests", dependencies: ["FarmProtocol"]),
         .testTarget(name: "FarmTests", dependencies: ["Farm"]),
         // Runs the built `customnet` as a user does (real processes, real files).
         .testTarget(name: "EndToEndTests", dependencies: ["customnet"]),
