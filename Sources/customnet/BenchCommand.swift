@@ -31,7 +31,7 @@ struct BenchOps: ParsableCommand {
     func run() throws {
         Compute.threadCount = threads
         try checkAgainstNaiveLoops()
-        let torchSeconds = try torch.map(loadTorchSeconds) ?? [:]
+        let torchSeconds = try torch.map { try loadTorchSeconds(path: $0, writtenBy: "ops/bench/ops_torch.py") } ?? [:]
         var rows: [[String: Any]] = []
         print("OpenBLAS kernel \(BLAS.coreName), \(threads) threads; best of \(repeats)")
         print("op".padding(toLength: 38, withPad: " ", startingAt: 0) + "     ms  GFLOP/s  sgemm GFLOP/s  of sgemm   torch ms  torch/swift")
@@ -146,11 +146,12 @@ private func timeGEMM(_ gemm: Benchmark.GEMM, repeats: Int, threads: Int) -> Dou
     }
 }
 
-private func loadTorchSeconds(path: String) throws -> [String: Double] {
+/// The `seconds` object of the JSON a PyTorch timing script (`script`, for the error message) printed.
+private func loadTorchSeconds(path: String, writtenBy script: String) throws -> [String: Double] {
     guard let data = FileManager.default.contents(atPath: path),
           let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
           let seconds = object["seconds"] as? [String: Double] else {
-        throw ValidationError("\(path): not the JSON of ops/bench/ops_torch.py")
+        throw ValidationError("\(path): not the JSON of \(script)")
     }
     return seconds
 }
@@ -197,49 +198,198 @@ private func checkAgainstNaiveLoops() throws {
     try expectClose("attention", Ops.attention(query: q, key: k, value: k, heads: 2, queryChunk: 128), attentionExpected)
 }
 
-/// Times the generator's parts at full size with random weights: one UNet step (batch 2, 32×32
-/// latent, 78-token context), and reports where the time goes per op family.
+/// Times the parts of one full-size render (`CustomNetPreset.customNetV1`) and adds them up to seconds
+/// per image; says where the time goes per op family and how much memory the process needed at peak.
 struct BenchGenerator: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generator",
-        abstract: "Time the full-size CustomNet generator (random weights): UNet step at batch 2, per op family.")
+        abstract: "Time the full-size CustomNet generator (random or mapped weights): UNet step, VAE, CLIP towers, seconds per image.",
+        discussion: """
+            Seconds per image = 49 × UNet step at batch 2 (both guidance branches in one pass; DDIM runs 49 of \
+            its 50 steps, customnet-spec §1.10) + VAE encode + CLIP image embed + 2 × CLIP text encode (prompt \
+            and "") + VAE decode. Run through ops/bench/generator, which times the diffusers/transformers \
+            equivalents on the same machine first.
+            """)
 
-    @Flag(help: "Print one JSON object with the figures in seconds as the last line.")
+    @Flag(help: "Print one JSON object with every figure (seconds; memory in bytes) as the last line.")
     var json = false
 
-    @Option(help: "Timed repetitions (the best is reported).")
+    @Option(help: "Timed repetitions per part (the best is reported).")
     var repeats = 3
 
     @Option(help: "Threads for the tensor ops.")
     var threads = 2
 
+    @Option(help: "JSON written by ops/bench/generator_torch.py, to print PyTorch seconds and PyTorch/Swift ratios.")
+    var torch: String?
+
+    @Option(help: "A customnet-v1 checkpoint in the official layout to map instead of random weights (for instance from `customnet model init-random --preset customnet-v1`).")
+    var model: String?
+
     func run() throws {
         Compute.threadCount = threads
+        let torchSeconds = try torch.map { try loadTorchSeconds(path: $0, writtenBy: "ops/bench/generator_torch.py") } ?? [:]
+        let preset = CustomNetPreset.customNetV1
         let buildStart = ContinuousClock.now
-        let unet = UNet(ParameterSource(randomSeed: 1).scoped("model").scoped("diffusion_model"), config: .customNetV1)
-        print(String(format: "built the full-size UNet with random weights in %.1f s; kernels %@, OpenBLAS %@, %d threads",
-                     (ContinuousClock.now - buildStart) / .seconds(1), KernelSet.active.name, BLAS.coreName, threads))
-        let x = randomTensor([2, 8, 32, 32], seed: 2), context = randomTensor([2, 78, 768], seed: 3)
-        _ = unet(x, timestep: 481, context: context)
-        var best = Double.infinity
-        var profile: [(family: String, seconds: Double, calls: Int)] = []
-        for _ in 0..<max(repeats, 1) {
-            Profiler.start()
-            let start = ContinuousClock.now
-            _ = unet(x, timestep: 481, context: context)
-            let seconds = (ContinuousClock.now - start) / .seconds(1)
-            let families = Profiler.stop()
-            if seconds < best { best = seconds; profile = families }
+        let models = try GeneratorModels(preset: preset, checkpoint: model)
+        print(String(format: "%@ with %@: %@ parameters (%.2f GB as fp32) ready in %.1f s; kernels %@, OpenBLAS %@, %d threads; best of %d",
+                     preset.name, model.map { "weights mapped from \($0)" } ?? "random weights", models.parameterCount.formatted(),
+                     Double(models.parameterCount * 4) / 1e9, (ContinuousClock.now - buildStart) / .seconds(1),
+                     KernelSet.active.name, BLAS.coreName, threads, repeats))
+
+        var seconds: [String: Double] = [:]
+        var families: [String: [String: Double]] = [:]
+        var perImageFamilies: [String: Double] = [:]
+        let parts = models.parts(preset: preset)
+        print("part".padding(toLength: 46, withPad: " ", startingAt: 0) + " swift s   torch s  torch/swift")
+        for part in parts {
+            let timing = bestProfiledTime(repeats: repeats, part.run)
+            seconds[part.key] = timing.seconds
+            families[part.key] = Dictionary(uniqueKeysWithValues: timing.families.map { ($0.family, $0.seconds) })
+            for entry in timing.families { perImageFamilies[entry.family, default: 0] += part.runsPerImage * entry.seconds }
+            print(comparisonLine(part.label, swift: timing.seconds, torch: torchSeconds[part.key]))
         }
-        print(String(format: "UNet step, batch 2: %.3f s  (%.0f s per image at 49 steps × 2 passes of batch 1 ≈ 49 × this)", best, best * 49))
-        for entry in profile {
-            print(String(format: "  %-20@ %7.3f s  %5.1f%%  %4d calls", entry.family, entry.seconds, 100 * entry.seconds / best, entry.calls))
-        }
+        let perImage = parts.reduce(0) { $0 + $1.runsPerImage * seconds[$1.key]! }
+        seconds[GeneratorPart.perImageKey] = perImage
+        families[GeneratorPart.perImageKey] = perImageFamilies
+        print(comparisonLine("seconds per image (49 UNet steps + the rest)", swift: perImage, torch: torchSeconds[GeneratorPart.perImageKey]))
+        printFamilyTable(parts: parts, families: families, seconds: seconds)
+
+        let peakBytes = peakResidentBytes()
+        print(String(format: "peak resident memory: %.2f GB (ru_maxrss); the weights are %.2f GB as fp32, %@",
+                     Double(peakBytes) / 1e9, Double(models.parameterCount * 4) / 1e9,
+                     model == nil ? "random, in anonymous memory"
+                         : "mapped (fp32 tensors are views of the file, so pages never read are not resident)"))
         if json {
-            let object: [String: Any] = ["unet_step_batch2": best, "per_image_unet": best * 49,
-                                         "families": Dictionary(uniqueKeysWithValues: profile.map { ($0.family, $0.seconds) })]
+            var object: [String: Any] = ["preset": preset.name, "weights": model ?? "random", "kernels": KernelSet.active.name,
+                                         "openblas": BLAS.coreName, "threads": threads, "repeats": repeats, "seconds": seconds,
+                                         "families": families, "peak_resident_bytes": peakBytes, "weight_bytes": models.parameterCount * 4]
+            if !torchSeconds.isEmpty {
+                object["torch_seconds"] = torchSeconds
+                object["torch_over_swift"] = Dictionary(uniqueKeysWithValues: seconds.compactMap { key, value in
+                    torchSeconds[key].map { (key, $0 / value) }
+                })
+            }
             let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
             print(String(decoding: data, as: UTF8.self))
         }
     }
+
+    /// `label`, Swift's seconds and, when PyTorch timed the same part, its seconds and PyTorch/Swift.
+    private func comparisonLine(_ label: String, swift: Double, torch: Double?) -> String {
+        var line = label.padding(toLength: 46, withPad: " ", startingAt: 0) + String(format: "%8.3f", swift)
+        if let torch { line += String(format: "  %8.3f  %11.2f", torch, torch / swift) }
+        return line
+    }
+
+    /// Seconds per op family (rows, slowest per image first) in each part and per image (columns), with
+    /// each cell's share of the column's wall time (`seconds`); what the shares leave is glue between ops.
+    private func printFamilyTable(parts: [GeneratorPart], families: [String: [String: Double]], seconds: [String: Double]) {
+        let columns = parts.map { ($0.key, $0.shortLabel) } + [(GeneratorPart.perImageKey, "per image")]
+        let perImage = families[GeneratorPart.perImageKey] ?? [:]
+        print("where the time goes, per op family (seconds and share of the part's time):")
+        let cellWidth = 16
+        func rightAligned(_ text: String) -> String { String(repeating: " ", count: max(cellWidth - text.count, 0)) + text }
+        print("  family".padding(toLength: 20, withPad: " ", startingAt: 0) + columns.map { rightAligned($0.1) }.joined())
+        for family in perImage.keys.sorted(by: { perImage[$0]! > perImage[$1]! }) {
+            let cells = columns.map { key, _ in
+                families[key]?[family].map {
+                    rightAligned(String(format: "%.3f %5.1f%%", $0, 100 * $0 / seconds[key]!))
+                } ?? rightAligned("")
+            }
+            var line = "  " + family.padding(toLength: 18, withPad: " ", startingAt: 0) + cells.joined()
+            while line.hasSuffix(" ") { line.removeLast() }
+            print(line)
+        }
+    }
+}
+
+/// One timed part of a render: the key it has in both JSON objects, how it is labelled, how many times
+/// one image needs it, and the call.
+private struct GeneratorPart {
+    /// The key of the sum over the parts, weighted by `runsPerImage`.
+    static let perImageKey = "per_image"
+    let key: String
+    let label: String
+    let shortLabel: String
+    let runsPerImage: Double
+    let run: () -> Void
+}
+
+/// The models of one full-size render except `cc_projection` (negligible), built from one parameter
+/// source in the official checkpoint layout, as `CustomNetGenerator` loads them.
+private struct GeneratorModels {
+    let unet: UNet
+    let vaeEncoder: VAEEncoder
+    let vaeDecoder: VAEDecoder
+    let vision: CLIPVisionTower
+    let text: CLIPTextTower
+    /// Parameters of all the models together.
+    let parameterCount: Int
+
+    /// Random weights (seed 1, the values `customnet model init-random --seed 1` writes), or the tensors
+    /// of `checkpoint`, which must hold every key the models read under their prefixes.
+    init(preset: CustomNetPreset, checkpoint: String?) throws {
+        let source = try checkpoint.map { ParameterSource(store: try WeightStore(path: $0)) } ?? ParameterSource(randomSeed: 1)
+        let prefixes = (unet: "model.diffusion_model", autoencoder: "first_stage_model",
+                        vision: "cond_stage_model.model.visual", text: "text_encoder.transformer.text_model")
+        func scoped(_ prefix: String) -> ParameterSource {
+            prefix.split(separator: ".").reduce(source) { $0.scoped(String($1)) }
+        }
+        unet = UNet(scoped(prefixes.unet), config: preset.unet)
+        vaeEncoder = VAEEncoder(scoped(prefixes.autoencoder), config: preset.vae)
+        vaeDecoder = VAEDecoder(scoped(prefixes.autoencoder), config: preset.vae)
+        vision = CLIPVisionTower(scoped(prefixes.vision), config: preset.vision)
+        text = CLIPTextTower(scoped(prefixes.text), config: preset.text)
+        try source.checkComplete(ownedPrefixes: [prefixes.unet, prefixes.autoencoder, prefixes.vision, prefixes.text].map { $0 + "." },
+                                 ignoredKeys: text.unreadKeys)
+        parameterCount = source.requested.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+
+    /// The timed parts, on random inputs of the shapes a render gives them (keys as in generator_torch.py).
+    func parts(preset: CustomNetPreset) -> [GeneratorPart] {
+        let (latent, image) = (preset.latentSize, preset.imageSize)
+        let noisyLatents = randomTensor([2, preset.unet.inputChannels, latent, latent], seed: 2)
+        let context = randomTensor([2, 1 + preset.text.contextLength, preset.unet.contextDimension], seed: 3)
+        let diffusionLatent = randomTensor([1, preset.vae.latentChannels, latent, latent], seed: 4)
+        let signedImage = randomTensor([1, 3, image, image], seed: 5)
+        // BOS, a 12-token prompt, EOS, then EOS padding: the tower's cost does not depend on the ids.
+        let prompt: [Int32] = [49406] + (0..<12).map { Int32(320 + 17 * $0) }
+        let tokens = [prompt + [Int32](repeating: 49407, count: preset.text.contextLength - prompt.count)]
+        return [
+            GeneratorPart(key: "unet_step_batch2", label: "UNet step, batch 2, \(latent)×\(latent) latent", shortLabel: "UNet step",
+                          runsPerImage: 49) { _ = unet(noisyLatents, timestep: 481, context: context) },
+            GeneratorPart(key: "vae_decode", label: "VAE decode, \(latent)² → \(image)²", shortLabel: "VAE decode",
+                          runsPerImage: 1) { _ = vaeDecoder(diffusionLatent) },
+            GeneratorPart(key: "vae_encode", label: "VAE encode, \(image)² → \(latent)²", shortLabel: "VAE encode",
+                          runsPerImage: 1) { _ = vaeEncoder(signedImage) },
+            GeneratorPart(key: "clip_image", label: "CLIP image embed, \(image)² in (with resize)", shortLabel: "CLIP image",
+                          runsPerImage: 1) { _ = vision.embed(signedImage: signedImage) },
+            GeneratorPart(key: "clip_text", label: "CLIP text encode, 1 prompt", shortLabel: "CLIP text",
+                          runsPerImage: 2) { _ = text(tokens) },
+        ]
+    }
+}
+
+/// Runs `body` once to warm up, then `repeats` times with the op-family profiler on; returns the fastest
+/// run's wall time and its per-family totals.
+private func bestProfiledTime(repeats: Int, _ body: () -> Void) -> (seconds: Double, families: [(family: String, seconds: Double, calls: Int)]) {
+    body()
+    var best = (seconds: Double.infinity, families: [(family: String, seconds: Double, calls: Int)]())
+    for _ in 0..<max(repeats, 1) {
+        Profiler.start()
+        let start = ContinuousClock.now
+        body()
+        let seconds = (ContinuousClock.now - start) / .seconds(1)
+        let families = Profiler.stop()
+        if seconds < best.seconds { best = (seconds, families) }
+    }
+    return best
+}
+
+/// The process's peak resident set size in bytes (`getrusage`'s `ru_maxrss`, which Linux gives in KiB).
+private func peakResidentBytes() -> Int {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return usage.ru_maxrss * 1024
 }

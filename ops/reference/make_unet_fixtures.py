@@ -43,19 +43,21 @@ class DualCrossAttention:
         return attn.to_out[1](attn.to_out[0](out))
 
 
-def build():
+def build(blocks=BLOCKS, layers_per_block=LAYERS_PER_BLOCK, attention_levels=ATTENTION_LEVELS, context=CONTEXT, sample_size=8):
+    """A diffusers UNet with CustomNet's dual attn2 (8 heads, 8 input channels) and random fp16-rounded
+    weights; the defaults are the tiny fixture, check_unet_full_size.py passes customNetV1's sizes."""
     unet = UNet2DConditionModel(
-        sample_size=8, in_channels=8, out_channels=4, block_out_channels=BLOCKS, layers_per_block=LAYERS_PER_BLOCK,
-        down_block_types=tuple("CrossAttnDownBlock2D" if i in ATTENTION_LEVELS else "DownBlock2D" for i in range(len(BLOCKS))),
-        up_block_types=tuple("CrossAttnUpBlock2D" if (len(BLOCKS) - 1 - i) in ATTENTION_LEVELS else "UpBlock2D" for i in range(len(BLOCKS))),
-        attention_head_dim=8, cross_attention_dim=CONTEXT, norm_num_groups=32, norm_eps=1e-5,
+        sample_size=sample_size, in_channels=8, out_channels=4, block_out_channels=blocks, layers_per_block=layers_per_block,
+        down_block_types=tuple("CrossAttnDownBlock2D" if i in attention_levels else "DownBlock2D" for i in range(len(blocks))),
+        up_block_types=tuple("CrossAttnUpBlock2D" if (len(blocks) - 1 - i) in attention_levels else "UpBlock2D" for i in range(len(blocks))),
+        attention_head_dim=8, cross_attention_dim=context, norm_num_groups=32, norm_eps=1e-5,
         flip_sin_to_cos=True, freq_shift=0, downsample_padding=1, use_linear_projection=False)
     processors = {}
     for name in unet.attn_processors:
         if name.endswith("attn2.processor"):
             module = unet.get_submodule(name[: -len(".processor")])
-            module.to_k_text = torch.nn.Linear(CONTEXT, module.inner_dim, bias=False)
-            module.to_v_text = torch.nn.Linear(CONTEXT, module.inner_dim, bias=False)
+            module.to_k_text = torch.nn.Linear(context, module.inner_dim, bias=False)
+            module.to_v_text = torch.nn.Linear(context, module.inner_dim, bias=False)
             processors[name] = DualCrossAttention()
         else:
             processors[name] = AttnProcessor2_0()
@@ -73,7 +75,9 @@ def build():
     return unet.eval()
 
 
-def ldm_state_dict(unet):
+def ldm_state_dict(unet, blocks=BLOCKS, layers_per_block=LAYERS_PER_BLOCK, attention_levels=ATTENTION_LEVELS):
+    """The UNet's weights in the official LDM layout (customnet-spec §4.1, read right to left), under
+    `model.diffusion_model.`; `blocks`, `layers_per_block` and `attention_levels` are those it was built with."""
     sd = {k: v.detach().clone() for k, v in unet.state_dict().items()}
     out = {}
 
@@ -93,11 +97,11 @@ def ldm_state_dict(unet):
     move("time_embed.0", "time_embedding.linear_1")
     move("time_embed.2", "time_embedding.linear_2")
     move("input_blocks.0.0", "conv_in")
-    index, levels = 1, len(BLOCKS)
+    index, levels = 1, len(blocks)
     for level in range(levels):
-        for j in range(LAYERS_PER_BLOCK):
+        for j in range(layers_per_block):
             resnet(f"input_blocks.{index}.0", f"down_blocks.{level}.resnets.{j}")
-            if level in ATTENTION_LEVELS:
+            if level in attention_levels:
                 move(f"input_blocks.{index}.1", f"down_blocks.{level}.attentions.{j}")
             index += 1
         if level != levels - 1:
@@ -109,13 +113,13 @@ def ldm_state_dict(unet):
     index = 0
     for up in range(levels):
         level = levels - 1 - up
-        for j in range(LAYERS_PER_BLOCK + 1):
+        for j in range(layers_per_block + 1):
             resnet(f"output_blocks.{index}.0", f"up_blocks.{up}.resnets.{j}")
             position = 1
-            if level in ATTENTION_LEVELS:
+            if level in attention_levels:
                 move(f"output_blocks.{index}.1", f"up_blocks.{up}.attentions.{j}")
                 position = 2
-            if level != 0 and j == LAYERS_PER_BLOCK:
+            if level != 0 and j == layers_per_block:
                 move(f"output_blocks.{index}.{position}.conv", f"up_blocks.{up}.upsamplers.0.conv")
             index += 1
     move("out.0", "conv_norm_out")
