@@ -39,7 +39,7 @@ public struct KernelSet: Sendable {
     public static let supportedByThisCPU: [KernelSet] = {
         var sets = [baseline]
         #if arch(x86_64)
-        let flags = cpuFlags()
+        let flags = CPUFeatures.flags
         if ["avx2", "fma", "bmi1", "bmi2", "f16c", "movbe"].allSatisfy(flags.contains) { sets.append(x86V3) }
         if sets.count == 2 && ["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { sets.append(x86V4) }
         #endif
@@ -82,11 +82,15 @@ public struct KernelSet: Sendable {
         add: { TensorKernelsX86V4.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V4.Kernels.multiply($0, $1, $2, count: $3) },
         meanAndInverseDeviation: { TensorKernelsX86V4.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) })
+    #endif
+}
 
-    private static func cpuFlags() -> Set<String> {
+/// The instruction-set features the kernel (/proc/cpuinfo) lists for this CPU, such as `avx2` or
+/// `avx512f`; empty where that file is absent.
+public enum CPUFeatures {
+    public static let flags: Set<String> = {
         guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
               let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
         return Set(line.split(separator: " ").map(String.init))
-    }
-    #endif
+    }()
 }

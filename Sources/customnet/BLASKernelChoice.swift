@@ -11,8 +11,7 @@ enum BLASKernelChoice {
     /// The kernel OpenBLAS should use on this CPU when it fell back to Prescott, or nil.
     static func better(than coreName: String) -> String? {
         guard coreName.lowercased() == "prescott" else { return nil }
-        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
-            .split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ").map(String.init) ?? []
+        let flags = CPUFeatures.flags
         if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         return nil

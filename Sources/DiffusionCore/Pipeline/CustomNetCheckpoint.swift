@@ -69,10 +69,13 @@ extension CustomNetCheckpoint {
         return recorder.requested + scheduleBuffers.map { ($0, [1000]) }
     }
 
+    /// The twelve schedule buffers, computed once rather than for every tensor written.
+    private static let scheduleBufferValues = NoiseSchedule.ldmBuffers()
+
     /// The value `customnet model init-random` stores under `name`: LDM's DDPM schedule buffers for the
     /// schedule keys, random weights (`RandomWeights`) otherwise.
     public static func initialValue(named name: String, shape: [Int], seed: UInt64) -> Tensor {
-        if let buffer = NoiseSchedule.ldmBuffers()[name] { return Tensor(shape: [buffer.count], scalars: buffer) }
+        if let buffer = scheduleBufferValues[name] { return Tensor(shape: [buffer.count], scalars: buffer) }
         return RandomWeights.tensor(named: name, shape: shape, seed: seed)
     }
 }
