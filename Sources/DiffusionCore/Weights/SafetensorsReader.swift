@@ -11,8 +11,8 @@ enum SafetensorsReader {
     /// The largest header accepted (the `safetensors` library's own limit).
     static let maximumHeaderLength = 100_000_000
 
-    /// The file's tensors, in the order of their data.
-    static func entries(in file: MappedFile) throws(WeightFileError) -> [WeightEntry] {
+    /// The file's tensors, in the order of their data, and the header's `__metadata__` (empty when absent).
+    static func entries(in file: MappedFile) throws(WeightFileError) -> (entries: [WeightEntry], metadata: [String: String]) {
         let whole = ByteView(path: file.path, part: "safetensors header", bytes: file.bytes)
         guard whole.count >= 8 else {
             throw whole.failure("the file has \(whole.count) bytes, fewer than the 8 of the header length")
@@ -29,11 +29,11 @@ enum SafetensorsReader {
         let dataLength = whole.count - dataStart
         let table = try decodeTable(header)
         var entries: [(begin: Int, entry: WeightEntry)] = []
-        for (name, description) in table {
+        for (name, description) in table.tensors {
             let stored = try storedTensor(name: name, description, dataStart: dataStart, dataLength: dataLength, header: header)
             entries.append((stored.byteOffset, WeightEntry(name: name, stored: stored)))
         }
-        return entries.sorted { ($0.begin, $0.entry.name) < ($1.begin, $1.entry.name) }.map(\.entry)
+        return (entries.sorted { ($0.begin, $0.entry.name) < ($1.begin, $1.entry.name) }.map(\.entry), table.metadata)
     }
 
     private static func storedTensor(name: String, _ description: TensorDescription, dataStart: Int, dataLength: Int,
@@ -57,9 +57,9 @@ enum SafetensorsReader {
                             byteOffset: dataStart + offsets[0], elementCount: elementCount)
     }
 
-    private static func decodeTable(_ header: ByteView) throws(WeightFileError) -> [(String, TensorDescription)] {
+    private static func decodeTable(_ header: ByteView) throws(WeightFileError) -> HeaderTable {
         do {
-            return try JSONDecoder().decode(HeaderTable.self, from: Data(header.bytes)).tensors
+            return try JSONDecoder().decode(HeaderTable.self, from: Data(header.bytes))
         } catch let error as DecodingError {
             throw header.failure("not a valid safetensors header: \(explain(error))")
         } catch {
@@ -95,18 +95,21 @@ private struct TensorDescription: Decodable {
 /// The header object: every key but `__metadata__` is a tensor; `__metadata__` must map strings to strings.
 private struct HeaderTable: Decodable {
     let tensors: [(String, TensorDescription)]
+    let metadata: [String: String]
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: NameKey.self)
         var tensors: [(String, TensorDescription)] = []
+        var metadata: [String: String] = [:]
         for key in container.allKeys {
             if key.stringValue == "__metadata__" {
-                _ = try container.decode([String: String].self, forKey: key)
+                metadata = try container.decode([String: String].self, forKey: key)
             } else {
                 tensors.append((key.stringValue, try container.decode(TensorDescription.self, forKey: key)))
             }
         }
         self.tensors = tensors
+        self.metadata = metadata
     }
 }
 

@@ -20,6 +20,8 @@ public struct WeightStore: Sendable {
     public let format: Format
     /// Every tensor, in the file's order (the state dict's for torch, the data's for safetensors).
     public let entries: [WeightEntry]
+    /// A safetensors header's `__metadata__` (`customnet.weights: random, seed 0` for `model init-random`); empty for torch files.
+    public let metadata: [String: String]
     private let positions: [String: Int]
     private let file: MappedFile
 
@@ -31,9 +33,10 @@ public struct WeightStore: Sendable {
         if start.starts(with: Array("PK\u{3}\u{4}".utf8)) {
             format = .torch
             entries = try TorchCheckpointReader.entries(in: file)
+            metadata = [:]
         } else if start.count == 9, start[8] == UInt8(ascii: "{") { // an 8-byte length, then a JSON object
             format = .safetensors
-            entries = try SafetensorsReader.entries(in: file)
+            (entries, metadata) = try SafetensorsReader.entries(in: file)
         } else if start.starts(with: [0x80, 0x02, 0x8A, 0x0A]) { // pickle protocol 2, then torch's legacy magic number
             throw WeightFileError(path: path, problem: "a torch checkpoint in the legacy (torch < 1.6) format; re-save it with torch.save from torch ≥ 1.6")
         } else {
