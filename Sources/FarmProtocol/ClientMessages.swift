@@ -130,9 +130,15 @@ public struct JobStatusRow: WireBody, Hashable {
     public var failed: UInt64
     /// Estimated seconds to finish; nil when unknown (nothing rendered yet, or no workers).
     public var etaSeconds: Double?
+    /// Images committed per hour over the last few minutes; nil when none.
+    public var imagesPerHour: Double?
+    /// The job's output folder (images and report), on the coordinator's file system.
+    public var output: String?
 
     public init(job: String, state: JobState, priority: Int, tasksTotal: UInt64, pending: UInt64, leased: UInt64,
-                committed: UInt64, failed: UInt64, etaSeconds: Double? = nil) {
+                committed: UInt64, failed: UInt64, etaSeconds: Double? = nil, imagesPerHour: Double? = nil, output: String? = nil) {
+        self.imagesPerHour = imagesPerHour
+        self.output = output
         self.job = job
         self.state = state
         self.priority = priority
@@ -146,11 +152,14 @@ public struct JobStatusRow: WireBody, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case job, state, priority, tasksTotal = "tasks_total", pending, leased, committed, failed, etaSeconds = "eta_seconds"
+        case imagesPerHour = "images_per_hour", output
     }
 
     func validate(at path: String) throws(ProtocolError) {
         try FieldRules.identifier(job, "job", in: path)
         if let etaSeconds { try FieldRules.nonNegative(etaSeconds, "eta_seconds", in: path) }
+        if let imagesPerHour { try FieldRules.nonNegative(imagesPerHour, "images_per_hour", in: path) }
+        if let output { try FieldRules.path(output, "output", in: path) }
     }
 }
 
@@ -180,9 +189,14 @@ public struct WorkerStatusRow: WireBody, Hashable {
     public var failed: UInt64
     /// When the coordinator last heard from it.
     public var lastSeen: Timestamp
+    /// The task it is rendering (its name, `<object>/<prompt-slug>/p…_a…_s…`), if any.
+    public var currentTask: String?
+    /// The sampler step of `currentTask` and the steps in all, as its last heartbeat said.
+    public var step: UInt32?
+    public var steps: UInt32?
 
     public init(workerID: String, hostname: String, state: WorkerState, slots: UInt32, running: UInt32, completed: UInt64,
-                failed: UInt64, lastSeen: Timestamp) {
+                failed: UInt64, lastSeen: Timestamp, currentTask: String? = nil, step: UInt32? = nil, steps: UInt32? = nil) {
         self.workerID = workerID
         self.hostname = hostname
         self.state = state
@@ -191,15 +205,20 @@ public struct WorkerStatusRow: WireBody, Hashable {
         self.completed = completed
         self.failed = failed
         self.lastSeen = lastSeen
+        self.currentTask = currentTask
+        self.step = step
+        self.steps = steps
     }
 
     enum CodingKeys: String, CodingKey {
         case workerID = "worker_id", hostname, state, slots, running, completed, failed, lastSeen = "last_seen"
+        case currentTask = "current_task", step, steps
     }
 
     func validate(at path: String) throws(ProtocolError) {
         try FieldRules.identifier(workerID, "worker_id", in: path)
         try FieldRules.identifier(hostname, "hostname", in: path)
+        if let currentTask { try FieldRules.path(currentTask, "current_task", in: path) }
     }
 }
 

@@ -6,9 +6,9 @@
 /// Used for the `sha256` of every blob frame: a checksum against damage in transit and the content
 /// address under which the coordinator stores the bytes. A plain, portable implementation (about
 /// 230 MB/s optimised, 7 MB/s in a debug build), not hardened for secrets.
-enum SHA256 {
+public enum SHA256 {
     /// The 32-byte digest of `bytes`.
-    static func digest(_ bytes: [UInt8]) -> [UInt8] {
+    public static func digest(_ bytes: [UInt8]) -> [UInt8] {
         var state = initialState
         let fullBlockBytes = bytes.count / 64 * 64
         bytes.withUnsafeBufferPointer { buffer in
@@ -38,7 +38,7 @@ enum SHA256 {
     }
 
     /// The digest of `bytes` as 64 lowercase hex digits, the form the wire carries.
-    static func hexDigest(_ bytes: [UInt8]) -> String {
+    public static func hexDigest(_ bytes: [UInt8]) -> String {
         Hex.lowercase(digest(bytes))
     }
 
