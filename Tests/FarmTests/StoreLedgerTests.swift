@@ -150,6 +150,28 @@ import Testing
         }
     }
 
+    @Test func oneJobBlocklistsAtMostItsShareOfTheWorkers() throws {
+        try StoreFixtures.withTemporaryFolder { folder in
+            let store = try FarmStore(path: folder.appendingPathComponent("farm.sqlite").path, now: start)
+            try StoreFixtures.submit(StoreFixtures.plan(seeds: 0..<2, retries: 0), to: store)
+            // Four known workers: a 25 % share is one worker.
+            for worker in ["a", "b", "c", "d"] {
+                try store.registerWorker(worker, incarnation: "1", hostname: "node", modelDigest: "m", slots: 1, now: start)
+            }
+            var blocklisted: [String: Bool] = [:]
+            for worker in ["a", "b"] {
+                for _ in 0..<3 {
+                    let lease = try StoreFixtures.lease(store, worker: worker, job: "sweep")
+                    blocklisted[worker] = try store.fail(taskID: lease.taskID, leaseID: lease.leaseID, failureClass: .worker,
+                                                         now: start).workerBlocklisted
+                }
+            }
+            #expect(blocklisted == ["a": true, "b": false])
+            #expect(try store.leaseNext(worker: "a", jobFilter: "sweep", deadline: start + 60, now: start) == nil)
+            #expect(try store.leaseNext(worker: "b", jobFilter: "sweep", deadline: start + 60, now: start) != nil)
+        }
+    }
+
     @Test func expiredLeasesAreRequeuedWithoutCharge() throws {
         try StoreFixtures.withTemporaryFolder { folder in
             let store = try FarmStore(path: folder.appendingPathComponent("farm.sqlite").path, now: start)

@@ -15,6 +15,8 @@ import GRDB
 public final class FarmStore: Sendable {
     /// Failures of one worker on one job after which the worker gets no more of that job's tasks.
     public static let blocklistThreshold = 3
+    /// The largest share of the known workers one job may blocklist (at least one worker).
+    public static let blocklistShare = 0.25
 
     /// The database file.
     public let path: String
@@ -35,9 +37,26 @@ public final class FarmStore: Sendable {
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw .translating(error, during: "open \(path)")
+        }
+        do {
+            if try pool.read({ db in try FarmStoreSchema.migrator.hasBeenSuperseded(db) }) {
+                let found = (try? pool.read { db in try Self.metaInteger(FarmStoreSchema.MetaKey.schemaVersion, in: db) }) ?? -1
+                throw FarmStoreError.unsupportedSchema(path: path, found: Int(found), supported: FarmStoreSchema.version)
+            }
             try FarmStoreSchema.migrator.migrate(pool)
         } catch {
             throw .translating(error, during: "open \(path)")
+        }
+        let found: Int64
+        do {
+            found = try pool.read { db in try Self.metaInteger(FarmStoreSchema.MetaKey.schemaVersion, in: db) }
+        } catch {
+            throw .translating(error, during: "open \(path)")
+        }
+        guard found == FarmStoreSchema.version else {
+            throw .unsupportedSchema(path: path, found: Int(found), supported: FarmStoreSchema.version)
         }
         self.path = path
         self.pool = pool
@@ -76,19 +95,22 @@ public final class FarmStore: Sendable {
         let time = now.timeIntervalSince1970
         return try write("submit \(jobID)") { db in
             if try Self.jobState(jobID, in: db) != nil {
-                try db.execute(sql: "UPDATE jobs SET spec_yaml = ?, spec_path = ?, priority = ?, retries = ? WHERE job_id = ?",
-                               arguments: [specYAML, specPath, plan.spec.priority, plan.spec.retries, jobID])
+                try db.execute(sql: """
+                    UPDATE jobs SET spec_yaml = ?, spec_path = ?, priority = ?, retries = ?, model_digest = ?, output = ? WHERE job_id = ?
+                    """, arguments: [specYAML, specPath, plan.spec.priority, plan.spec.retries, plan.modelDigest, plan.spec.output, jobID])
             } else {
                 try db.execute(sql: """
-                    INSERT INTO jobs (job_id, spec_yaml, spec_path, priority, retries, state, created_at)
-                    VALUES (?, ?, ?, ?, ?, 'active', ?)
-                    """, arguments: [jobID, specYAML, specPath, plan.spec.priority, plan.spec.retries, time])
+                    INSERT INTO jobs (job_id, spec_yaml, spec_path, priority, retries, state, created_at, model_digest, output)
+                    VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?)
+                    """, arguments: [jobID, specYAML, specPath, plan.spec.priority, plan.spec.retries, time, plan.modelDigest,
+                                     plan.spec.output])
             }
             var ordinal = try Int.fetchOne(db, sql: "SELECT COALESCE(MAX(ordinal), -1) + 1 FROM tasks WHERE job_id = ?",
                                            arguments: [jobID]) ?? 0
             let owner = try db.cachedStatement(sql: "SELECT job_id FROM tasks WHERE task_id = ?")
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO tasks (task_id, job_id, ordinal, name, params, state, updated_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)
+                INSERT INTO tasks (task_id, job_id, ordinal, name, params, state, updated_at, object_key, prompt)
+                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
                 """)
             var summary = SubmitSummary(jobID: jobID, newTasks: 0, existingTasks: 0, heldByOtherJobs: 0)
             for (task, params) in encodedTasks {
@@ -96,7 +118,7 @@ public final class FarmStore: Sendable {
                     if holder == jobID { summary.existingTasks += 1 } else { summary.heldByOtherJobs += 1 }
                     continue
                 }
-                try insert.execute(arguments: [task.id, jobID, ordinal, task.name, params, time])
+                try insert.execute(arguments: [task.id, jobID, ordinal, task.name, params, time, task.objectKey, task.prompt])
                 ordinal += 1
                 summary.newTasks += 1
             }
@@ -153,23 +175,34 @@ public final class FarmStore: Sendable {
 
     // MARK: - Leases and reports
 
-    /// Leases the next task for `workerID`: the oldest pending task of the highest-priority active job
-    /// (older jobs first on equal priority), limited to `jobFilter` when given, skipping jobs that have
-    /// blocklisted the worker. Nil when there is nothing to do. Also records the worker as seen.
-    public func leaseNext(worker workerID: String, jobFilter: String? = nil, deadline: Date, now: Date) throws(FarmStoreError) -> LeaseGrant? {
+    /// Leases the next task for `workerID`: a pending task of the highest-priority active job (older
+    /// jobs first on equal priority), limited to `jobFilter` when given and to jobs made for
+    /// `modelDigest` when given, skipping jobs that have blocklisted the worker. Within the job, tasks
+    /// whose object and prompt the worker has already encoded (`affinity`) come first, then the oldest.
+    /// Nil when there is nothing to do. Also records the worker as seen.
+    public func leaseNext(worker workerID: String, modelDigest: String? = nil, jobFilter: String? = nil,
+                          affinity: WorkerAffinity = WorkerAffinity(), deadline: Date, now: Date) throws(FarmStoreError) -> LeaseGrant? {
         try write("lease a task for \(workerID)") { db in
             if let jobFilter, try Self.jobState(jobFilter, in: db) == nil { throw FarmStoreError.jobUnknown(jobID: jobFilter) }
             try db.execute(sql: """
                 INSERT INTO workers (worker_id, last_seen, state) VALUES (?, ?, 'active')
                 ON CONFLICT (worker_id) DO UPDATE SET last_seen = excluded.last_seen
                 """, arguments: [workerID, now.timeIntervalSince1970])
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT t.task_id, t.job_id, t.params, t.attempt FROM tasks t JOIN jobs j ON j.job_id = t.job_id
-                WHERE j.state = 'active' AND t.state = 'pending' AND (?1 IS NULL OR t.job_id = ?1)
-                  AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.job_id = t.job_id AND b.worker_id = ?2 AND b.failures >= ?3)
-                ORDER BY j.priority DESC, j.created_at, j.job_id, t.ordinal
+            guard let jobID = try String.fetchOne(db, sql: """
+                SELECT j.job_id FROM jobs j
+                WHERE j.state = 'active' AND (?1 IS NULL OR j.job_id = ?1) AND (?4 IS NULL OR j.model_digest = ?4)
+                  AND EXISTS (SELECT 1 FROM tasks t WHERE t.job_id = j.job_id AND t.state = 'pending')
+                  AND NOT EXISTS (SELECT 1 FROM blocklist b WHERE b.job_id = j.job_id AND b.worker_id = ?2 AND b.failures >= ?3)
+                ORDER BY j.priority DESC, j.created_at, j.job_id
                 LIMIT 1
-                """, arguments: [jobFilter, workerID, Self.blocklistThreshold]) else { return nil }
+                """, arguments: [jobFilter, workerID, Self.blocklistThreshold, modelDigest]) else { return nil }
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT t.task_id, t.job_id, t.params, t.attempt FROM tasks t
+                WHERE t.job_id = ? AND t.state = 'pending'
+                ORDER BY (t.object_key IN (SELECT value FROM json_each(?))) + (t.prompt IN (SELECT value FROM json_each(?))) DESC,
+                         t.ordinal
+                LIMIT 1
+                """, arguments: [jobID, affinity.objectKeysJSON, affinity.promptsJSON]) else { return nil }
             let taskID: String = row["task_id"]
             let task: TaskSpec
             do {
@@ -193,8 +226,10 @@ public final class FarmStore: Sendable {
     /// Records a `RESULT`: the first valid result wins. A result from the task's current lease, or from
     /// a lease it superseded, commits if the task has no result yet (a newer lease it makes pointless
     /// comes back in `supersededLease`); otherwise it is a duplicate. Results for a cancelled job are
-    /// ignored. Throws `leaseLost` for a lease id the task never had.
-    public func commit(taskID: String, leaseID: Int64, sha256: String, size: Int64, now: Date) throws(FarmStoreError) -> CommitOutcome {
+    /// ignored. Throws `leaseLost` for a lease id the task never had. A committed result's `details`
+    /// (where the image is, its scores and timings) go to the `results` table.
+    public func commit(taskID: String, leaseID: Int64, sha256: String, size: Int64, details: ResultDetails? = nil,
+                       now: Date) throws(FarmStoreError) -> CommitOutcome {
         try write("commit \(taskID)") { db in
             let task = try Self.storedTask(taskID, in: db)
             try task.requireIssued(leaseID)
@@ -216,6 +251,15 @@ public final class FarmStore: Sendable {
                 WHERE task_id = ? AND state != 'committed'
                 """, arguments: [sha256, size, leaseID, now.timeIntervalSince1970, taskID])
             guard db.changesCount == 1 else { return CommitOutcome(disposition: .duplicate, supersededLease: nil) }
+            if let details {
+                try db.execute(sql: """
+                    INSERT INTO results (task_id, job_id, lease_id, worker_id, image_path, sha256, size, dino_i, clip_i, clip_t,
+                                         render_seconds, encode_seconds, committed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [taskID, task.jobID, leaseID, details.workerID, details.imagePath, sha256, size, details.dinoI,
+                                     details.clipI, details.clipT, details.renderSeconds, details.encodeSeconds,
+                                     now.timeIntervalSince1970])
+            }
             try Self.record(in: db, at: now, "committed", job: task.jobID, task: taskID, detail: "lease \(leaseID), \(size) bytes, sha256 \(sha256)")
             try Self.markDoneIfFinished(task.jobID, in: db, now: now)
             return CommitOutcome(disposition: .committed, supersededLease: superseded)
@@ -226,7 +270,9 @@ public final class FarmStore: Sendable {
     /// charges the task or the (job, worker) pair as `failureClass` says, and requeues or fails the task.
     /// A task fails for good when its failures exceed the job's `retries`. Throws `leaseLost` for a lease
     /// id the task never had.
-    public func fail(taskID: String, leaseID: Int64, failureClass: FailureClass, now: Date) throws(FarmStoreError) -> FailureOutcome {
+    /// `message` is the worker's one-line reason, kept in the event log for the report.
+    public func fail(taskID: String, leaseID: Int64, failureClass: FailureClass, message: String = "",
+                     now: Date) throws(FarmStoreError) -> FailureOutcome {
         try write("fail \(taskID)") { db in
             let task = try Self.storedTask(taskID, in: db)
             try task.requireIssued(leaseID)
@@ -249,6 +295,14 @@ public final class FarmStore: Sendable {
                     """, arguments: [task.jobID, workerID, now.timeIntervalSince1970])
                 workerFailures = try Int.fetchOne(db, sql: "SELECT failures FROM blocklist WHERE job_id = ? AND worker_id = ?",
                                                   arguments: [task.jobID, workerID]) ?? 0
+                if workerFailures == Self.blocklistThreshold, try Self.blocklistIsFull(task.jobID, candidate: workerID, in: db) {
+                    // Too many workers failing one job says more about the job than the workers: keep this one.
+                    try db.execute(sql: "UPDATE blocklist SET failures = failures - 1 WHERE job_id = ? AND worker_id = ?",
+                                   arguments: [task.jobID, workerID])
+                    workerFailures -= 1
+                    try Self.record(in: db, at: now, "blocklist-cap", job: task.jobID, worker: workerID,
+                                    detail: "not blocklisted: the job already blocklists its share of the workers")
+                }
             }
             let failedForGood = failureClass == .permanent || failures > retries
             let disposition: FailureDisposition = failedForGood ? .failed : .requeued
@@ -259,7 +313,7 @@ public final class FarmStore: Sendable {
             let blocklisted = workerFailures >= Self.blocklistThreshold
             try Self.record(in: db, at: now, "failed-\(failureClass.rawValue)", job: task.jobID, task: taskID, worker: workerID,
                             detail: "lease \(leaseID): \(disposition.rawValue), task failures \(failures)"
-                                + (blocklisted ? ", worker blocklisted" : ""))
+                                + (blocklisted ? ", worker blocklisted" : "") + (message.isEmpty ? "" : ": \(message)"))
             if failedForGood { try Self.markDoneIfFinished(task.jobID, in: db, now: now) }
             return FailureOutcome(disposition: disposition, workerBlocklisted: blocklisted)
         }
@@ -347,7 +401,7 @@ public final class FarmStore: Sendable {
 
     // MARK: - Transactions
 
-    private func write<Result>(_ operation: String, _ body: (Database) throws -> Result) throws(FarmStoreError) -> Result {
+    func write<Result>(_ operation: String, _ body: (Database) throws -> Result) throws(FarmStoreError) -> Result {
         try Self.write(pool, leaseIDs, operation, body)
     }
 
@@ -362,7 +416,7 @@ public final class FarmStore: Sendable {
         }
     }
 
-    private func read<Result>(_ operation: String, _ body: (Database) throws -> Result) throws(FarmStoreError) -> Result {
+    func read<Result>(_ operation: String, _ body: (Database) throws -> Result) throws(FarmStoreError) -> Result {
         do {
             return try pool.read(body)
         } catch {
@@ -373,7 +427,7 @@ public final class FarmStore: Sendable {
     // MARK: - Helpers inside a transaction
 
     /// The columns of a task that the lease rules look at.
-    private struct StoredTask {
+    struct StoredTask {
         var taskID: String
         var jobID: String
         var state: TaskState
@@ -389,7 +443,7 @@ public final class FarmStore: Sendable {
         }
     }
 
-    private static func storedTask(_ taskID: String, in db: Database) throws -> StoredTask {
+    static func storedTask(_ taskID: String, in db: Database) throws -> StoredTask {
         guard let row = try Row.fetchOne(db, sql: "SELECT job_id, state, lease_id, worker_id, failures FROM tasks WHERE task_id = ?",
                                          arguments: [taskID]) else {
             throw FarmStoreError.taskNotFound(taskID: taskID)
@@ -401,7 +455,7 @@ public final class FarmStore: Sendable {
                           failures: row["failures"])
     }
 
-    private static func jobState(_ jobID: String, in db: Database) throws -> JobState? {
+    static func jobState(_ jobID: String, in db: Database) throws -> JobState? {
         try String.fetchOne(db, sql: "SELECT state FROM jobs WHERE job_id = ?", arguments: [jobID]).flatMap(JobState.init(rawValue:))
     }
 
@@ -432,7 +486,7 @@ public final class FarmStore: Sendable {
     }
 
     /// Marks an active or paused job `done` once none of its tasks is pending or leased.
-    private static func markDoneIfFinished(_ jobID: String, in db: Database, now: Date) throws {
+    static func markDoneIfFinished(_ jobID: String, in db: Database, now: Date) throws {
         let unfinished = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM tasks WHERE job_id = ? AND state IN ('pending', 'leased')",
                                           arguments: [jobID]) ?? 0
         guard unfinished == 0 else { return }
@@ -441,7 +495,7 @@ public final class FarmStore: Sendable {
     }
 
     /// Appends one line to the event log.
-    private static func record(in db: Database, at time: Date, _ kind: String, job: String? = nil, task: String? = nil,
+    static func record(in db: Database, at time: Date, _ kind: String, job: String? = nil, task: String? = nil,
                                worker: String? = nil, detail: String? = nil) throws {
         try db.execute(sql: "INSERT INTO events (time, kind, job_id, task_id, worker_id, detail) VALUES (?, ?, ?, ?, ?, ?)",
                        arguments: [time.timeIntervalSince1970, kind, job, task, worker, detail])

@@ -14,6 +14,8 @@ public enum FarmStoreError: Error, Sendable, Equatable, CustomStringConvertible 
     case jobStateConflict(jobID: String, state: JobState, operation: String)
     /// A task's stored parameters could not be encoded or decoded.
     case corruptTask(taskID: String, reason: String)
+    /// The file was written by a newer (or unknown) version of the store.
+    case unsupportedSchema(path: String, found: Int, supported: Int)
     /// SQLite refused or failed: the operation, the SQLite result code and its message.
     case database(operation: String, code: Int32, message: String)
 
@@ -29,6 +31,8 @@ public enum FarmStoreError: Error, Sendable, Equatable, CustomStringConvertible 
             "cannot \(operation) job '\(jobID)': it is \(state.rawValue)"
         case .corruptTask(let taskID, let reason):
             "task \(taskID) has unreadable parameters: \(reason)"
+        case .unsupportedSchema(let path, let found, let supported):
+            "\(path): store schema version \(found) is not the one this build reads (\(supported)); use the customnet that wrote it"
         case .database(let operation, let code, let message):
             "store \(operation) failed: SQLite error \(code): \(message)"
         }

@@ -4,7 +4,7 @@ import GRDB
 /// Times are seconds since 1970 (`REAL`); lease ids are 64-bit integers.
 enum FarmStoreSchema {
     /// The schema version recorded in `meta` once every migration has run.
-    static let version = 1
+    static let version = 2
 
     /// Keys of the `meta` table.
     enum MetaKey {
@@ -73,8 +73,42 @@ enum FarmStoreSchema {
                     detail TEXT
                 );
                 """)
-            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, ?), (?, '0'), (?, '0')",
-                           arguments: [MetaKey.schemaVersion, String(version), MetaKey.epoch, MetaKey.leaseIDHighWaterMark])
+            try db.execute(sql: "INSERT INTO meta (key, value) VALUES (?, '1'), (?, '0'), (?, '0')",
+                           arguments: [MetaKey.schemaVersion, MetaKey.epoch, MetaKey.leaseIDHighWaterMark])
+        }
+        migrator.registerMigration("v2: results, model digests, affinity keys, worker facts") { db in
+            try db.execute(sql: """
+                ALTER TABLE jobs ADD COLUMN model_digest TEXT;
+                ALTER TABLE jobs ADD COLUMN output TEXT;
+                ALTER TABLE tasks ADD COLUMN object_key TEXT;
+                ALTER TABLE tasks ADD COLUMN prompt TEXT;
+                UPDATE tasks SET object_key = json_extract(params, '$.imageDigest') || ' ' ||
+                                              COALESCE(json_extract(params, '$.box.x0') || ',' || json_extract(params, '$.box.y0') || ','
+                                                       || json_extract(params, '$.box.x1') || ',' || json_extract(params, '$.box.y1'), 'full'),
+                                 prompt = json_extract(params, '$.prompt');
+                ALTER TABLE workers ADD COLUMN hostname TEXT;
+                ALTER TABLE workers ADD COLUMN model_digest TEXT;
+                ALTER TABLE workers ADD COLUMN slots INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE workers ADD COLUMN first_seen REAL;
+                CREATE TABLE results (
+                    task_id TEXT PRIMARY KEY NOT NULL REFERENCES tasks(task_id),
+                    job_id TEXT NOT NULL REFERENCES jobs(job_id),
+                    lease_id INTEGER NOT NULL,
+                    worker_id TEXT NOT NULL,
+                    image_path TEXT NOT NULL,
+                    sha256 TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    dino_i REAL,
+                    clip_i REAL,
+                    clip_t REAL,
+                    render_seconds REAL NOT NULL,
+                    encode_seconds REAL NOT NULL,
+                    committed_at REAL NOT NULL
+                );
+                CREATE INDEX results_by_job ON results(job_id, committed_at);
+                CREATE INDEX events_by_job ON events(job_id, seq);
+                """)
+            try db.execute(sql: "UPDATE meta SET value = '2' WHERE key = ?", arguments: [MetaKey.schemaVersion])
         }
         return migrator
     }
