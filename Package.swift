@@ -54,9 +54,15 @@ let package = Package(
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
+        // The bridge: runs a farm task (FarmProtocol's TaskAssignment) through the engine.
+        .target(name: "Render", dependencies: [
+            "FarmProtocol", "DiffusionCore", "Tensor", "ImageIO",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
         // The composition root.
         .executableTarget(name: "customnet", dependencies: [
-            "Tensor", "ImageIO", "DiffusionCore", "Farm",
+            "Tensor", "ImageIO", "DiffusionCore", "FarmProtocol", "Farm", "Render",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -66,6 +72,7 @@ let package = Package(
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore"]),
         .testTarget(name: "FarmProtocolTests", dependencies: ["FarmProtocol"]),
         .testTarget(name: "FarmTests", dependencies: ["Farm"]),
+        .testTarget(name: "RenderTests", dependencies: ["Render"]),
         // Runs the built `customnet` as a user does (real processes, real files).
         .testTarget(name: "EndToEndTests", dependencies: ["customnet"]),
     ] + x86KernelVariants
