@@ -7,17 +7,16 @@ DEMO_MODEL := out/demo/customnet-tiny-random.safetensors
 setup:
 	ops/setup
 
-# The main job. Until the farm lands (a local sweep of jobs/smoke.yaml), this runs the largest real
-# piece: a node check, then one CustomNet render end to end with the tiny preset. Real weights cannot
-# be downloaded here, so the demo makes random ones in the official layout.
+# The main job: a local sweep of jobs/smoke.yaml (24 images, tiny preset, with metrics and a report) on
+# an embedded farm: a coordinator and two worker processes on loopback. Real weights cannot be
+# downloaded here, so the demo makes random ones in the official layouts (the output says so).
 demo: setup
 	swift build -c release --product customnet
 	$(CUSTOMNET) doctor --out out/doctor
 	@test -f $(DEMO_MODEL) || $(CUSTOMNET) model init-random --preset tiny --seed 0 --out $(DEMO_MODEL)
-	$(CUSTOMNET) render --model $(DEMO_MODEL) --object jobs/objects/toy-robot.png --box 8,8,56,56 \
-		--polar 10 --azimuth 30 --prompt "a toy robot on a wooden table" --seed 1234 --out out/demo/toy-robot-p10-a30.png
-	@echo "The demo weights are RANDOM (tiny preset), so the picture is noise-like. For real images, pass the"
-	@echo "official checkpoint: $(CUSTOMNET) render --model /path/to/customnet_v1.pt ... (see README)."
+	@test -f out/demo/dino-tiny-random/model.safetensors || $(CUSTOMNET) model init-random --preset dino-tiny --seed 0 --out out/demo/dino-tiny-random
+	@test -f out/demo/clip-tiny-random/model.safetensors || $(CUSTOMNET) model init-random --preset clip-tiny --seed 0 --out out/demo/clip-tiny-random
+	$(CUSTOMNET) run jobs/smoke.yaml --workers 2
 
 test: setup
 	ops/check-layering

@@ -6,7 +6,9 @@ struct CustomNet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "customnet",
         abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
-        subcommands: [Render.self, Validate.self, Score.self, Model.self, Weights.self, Bench.self, Doctor.self])
+        subcommands: [Run.self, Render.self, Validate.self, Score.self, CoordinatorCommand.self, WorkerCommand.self, Submit.self,
+                      Status.self, Workers.self, Pause.self, Resume.self, Cancel.self, Requeue.self, Model.self, Weights.self,
+                      Bench.self, Doctor.self])
 
     static func main() {
         BLASKernelChoice.restartWithBetterKernelIfNeeded()

@@ -69,10 +69,6 @@ struct Validate: ParsableCommand {
         }
         throw ExitCode.failure
     }
-
-    private func printError(_ line: String) {
-        FileHandle.standardError.write(Data((line + "\n").utf8))
-    }
 }
 
 /// What `customnet validate` says about a valid spec, as text or JSON.
