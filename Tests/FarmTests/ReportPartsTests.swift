@@ -85,4 +85,19 @@ import Testing
         let svg = SVGChart.lines(xLabel: "azimuth <deg>", yLabel: "DINO-I", series: [.init(name: "a & b", points: [(0, 0.5), (30, 0.4)])])
         #expect(svg.contains("azimuth &lt;deg&gt;") && svg.contains("a &amp; b") && svg.contains("<polyline"))
     }
+
+    /// A negative bar grows left from zero; its label must stay left of every bar, not under one.
+    @Test func barLabelsStayLeftOfNegativeBars() throws {
+        let items = [(label: "a toy on the beach at sunset", summary: try #require(MetricSummary([-0.2, -0.1]))),
+                     (label: "wooden table", summary: try #require(MetricSummary([0.18])))]
+        let svg = SVGChart.bars(valueLabel: "CLIP-T", items: items)
+        func xs(_ pattern: String) throws -> [Double] {
+            svg.matches(of: try Regex(pattern)).compactMap { Double($0.output[1].substring ?? "") }
+        }
+        let labelEnds = try xs(#"<text x="([-0-9.]+)"[^>]*text-anchor="end"><title>"#)
+        let barStarts = try xs(#"<rect x="([-0-9.]+)""#)
+        #expect(labelEnds.count == 2 && barStarts.count == 2)
+        #expect(labelEnds.max()! < barStarts.min()!, "labels end at \(labelEnds), bars start at \(barStarts)")
+        #expect(svg.contains("a toy on the beach at sun…"))
+    }
 }

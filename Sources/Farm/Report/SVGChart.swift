@@ -37,12 +37,13 @@ enum SVGChart {
         }
     }
 
-    /// Horizontal bars from zero with a ±std whisker and the mean written at the end; labels are cut
-    /// to fit and given whole in the tooltip.
+    /// Horizontal bars from zero with a ±std whisker and the mean written at the end; labels sit left of
+    /// the value axis (so negative bars never run into them), cut to fit and given whole in the tooltip.
     static func bars(valueLabel: String, items: [(label: String, summary: MetricSummary)]) -> String {
         let labelWidth = 170.0, rowHeight = 26.0
         let chartHeight = top + Double(items.count) * rowHeight + bottom
-        let scale = Scale(values: items.flatMap { [0, $0.summary.mean - $0.summary.std, $0.summary.mean + $0.summary.std] }, from: left + labelWidth - 40, to: width - right - 36)
+        let plotLeft = left + labelWidth - 40
+        let scale = Scale(values: items.flatMap { [0, $0.summary.mean - $0.summary.std, $0.summary.mean + $0.summary.std] }, from: plotLeft, to: width - right - 36)
         var svg = open(height: chartHeight, label: valueLabel)
         svg += xAxis(scale, y: chartHeight - bottom, label: valueLabel, gridTop: top)
         for (row, item) in items.enumerated() {
@@ -51,7 +52,7 @@ enum SVGChart {
             let low = scale.position(item.summary.mean - item.summary.std), high = scale.position(item.summary.mean + item.summary.std)
             let tip = HTML.escape("\(item.label): \(item.summary.formatted) (\(item.summary.count) images)")
             let shown = item.label.count > 26 ? String(item.label.prefix(25)) + "…" : item.label
-            svg += "<text x=\"\(format(zero - 6))\" y=\"\(format(middle + 4))\" text-anchor=\"end\"><title>\(tip)</title>\(HTML.escape(shown))</text>"
+            svg += "<text x=\"\(format(plotLeft - 6))\" y=\"\(format(middle + 4))\" text-anchor=\"end\"><title>\(tip)</title>\(HTML.escape(shown))</text>"
             svg += "<rect x=\"\(format(min(zero, end)))\" y=\"\(format(middle - 8))\" width=\"\(format(abs(end - zero)))\" height=\"16\" "
                 + "fill=\"\(color(row))\"><title>\(tip)</title></rect>"
             svg += "<path d=\"M\(format(low)) \(format(middle))H\(format(high))M\(format(low)) \(format(middle - 5))v10M\(format(high)) "
