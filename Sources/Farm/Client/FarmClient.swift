@@ -13,6 +13,7 @@ public final class FarmClient {
     public init(endpoint: String, timeout: TimeInterval = 10, context: ZMQContext? = nil) throws {
         socket = try ZMQSocket(.dealer, context: context ?? ZMQContext())
         try socket.setMaximumMessageSize(Int64(WireLimits.standard.maxMessageBytes))
+        try socket.setSendTimeout(milliseconds: Int32(clamping: Int(timeout * 1000)))
         try socket.connect(endpoint)
         self.endpoint = endpoint
         self.timeout = timeout

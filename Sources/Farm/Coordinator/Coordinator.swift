@@ -49,6 +49,8 @@ public final class Coordinator {
         for socket in [workerSocket, clientSocket] {
             try socket.setRouterMandatory(true)
             try socket.setMaximumMessageSize(Int64(settings.limits.maxBlobBytes + RFP1.maxHeaderBytes + 1024))
+            // One peer that stops reading must not stall the loop: a send to it gives up after 100 ms.
+            try socket.setSendTimeout(milliseconds: 100)
         }
         boundWorkerEndpoint = try workerSocket.bind(settings.workerEndpoint)
         boundClientEndpoint = try clientSocket.bind(settings.clientEndpoint)
@@ -106,8 +108,13 @@ public final class Coordinator {
         do {
             let frames = try Envelope(message, sentAt: Timestamp(Date())).encode(limits: settings.limits)
             try socket.send([routingID] + frames)
-        } catch let error as ZeroMQError where error.code == EHOSTUNREACH {
-            if socket === workerSocket, let session = sessions[routingID] { forget(session, reason: "unreachable") }
+        } catch let error as ZeroMQError where error.code == EHOSTUNREACH || error.code == EAGAIN {
+            // Gone, or not reading: a worker must say HELLO again (its leases wait for it until they expire).
+            if socket === workerSocket, let session = sessions[routingID] {
+                log.warning("cannot send to a worker; forgetting it", metadata: ["worker": "\(session.workerID)", "message": "\(message.verb)",
+                                                                                "error": "\(error)"])
+                forget(session, reason: error.code == EAGAIN ? "not reading" : "unreachable")
+            }
         } catch {
             log.error("cannot send \(message.verb): \(error)")
         }

@@ -59,7 +59,8 @@ public final class ZMQSocket {
         guard zmq_connect(try live("connect"), endpoint) == 0 else { throw ZeroMQError("connect \(endpoint)") }
     }
 
-    /// Sends a multipart message, all frames or none. Blocks only while the high-water mark is reached.
+    /// Sends a multipart message, all frames or none. Blocks while the high-water mark is reached or no peer
+    /// is connected, up to the send timeout (`EAGAIN` after it).
     /// - Precondition: at least one frame.
     public func send(_ frames: [[UInt8]]) throws(ZeroMQError) {
         precondition(!frames.isEmpty, "ZMQSocket.send needs at least one frame")
@@ -119,6 +120,13 @@ public final class ZMQSocket {
     /// For ROUTER sockets: sending to an unknown peer throws `EHOSTUNREACH` instead of dropping silently.
     public func setRouterMandatory(_ on: Bool) throws(ZeroMQError) {
         try setOption(ZMQ_ROUTER_MANDATORY, Int32(on ? 1 : 0), "ZMQ_ROUTER_MANDATORY")
+    }
+
+    /// How long `send` may wait, in milliseconds, before it throws `EAGAIN` (−1, libzmq's default: forever).
+    /// A DEALER with no connection left (libzmq does not reconnect after a protocol error, such as a peer's
+    /// message over `ZMQ_MAXMSGSIZE`) or a ROUTER whose peer stopped reading would otherwise block forever.
+    public func setSendTimeout(milliseconds: Int32) throws(ZeroMQError) {
+        try setOption(ZMQ_SNDTIMEO, milliseconds, "ZMQ_SNDTIMEO")
     }
 
     /// How long `close` may hold unsent messages, in milliseconds (−1: until sent).

@@ -198,6 +198,9 @@ final class WorkerLoop {
         do {
             dealer = try ZMQSocket(.dealer, context: context)
             try dealer.setMaximumMessageSize(Int64(configuration.limits.maxBlobBytes))
+            // A send that cannot go out within a second means the connection is gone for good: `send`
+            // then drops this socket and connects afresh (the outbox resends what was not acknowledged).
+            try dealer.setSendTimeout(milliseconds: 1000)
             try dealer.connect(configuration.endpoint)
         } catch {
             throw .transport(operation: error.operation, problem: error.message)
