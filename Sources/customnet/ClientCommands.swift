@@ -43,7 +43,13 @@ struct Submit: ParsableCommand {
 
     func run() throws {
         let path = URL(fileURLWithPath: spec).standardizedFileURL.path
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw FarmCommandError("\(spec): cannot read the file") }
+        let text: String
+        do {
+            text = try JobSpecFile.readText(path: path)
+        } catch {
+            for problem in error.problems { printError(problem.description) }
+            throw ExitCode(1)
+        }
         let reply = try address.request(.submit(JobSubmission(jobYAML: text, specPath: path, priority: priority)))
         print(reply.detail)
         if let row = reply.jobs.first { print(StatusTable.jobLine(row)) }

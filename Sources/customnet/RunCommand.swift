@@ -40,9 +40,10 @@ struct Run: ParsableCommand {
         let file: JobSpecFile
         let plan: JobPlan
         let specPath = URL(fileURLWithPath: spec).standardizedFileURL.path
-        guard let yaml = try? String(contentsOfFile: specPath, encoding: .utf8) else { throw FarmCommandError("\(spec): cannot read the file") }
+        let yaml: String
         do {
-            file = try JobSpecFile.load(path: specPath)
+            yaml = try JobSpecFile.readText(path: specPath)
+            file = try JobSpecFile.parse(yaml: yaml, path: specPath)
             plan = try JobPlan.make(from: file, digests: FileDigests())
         } catch {
             for problem in error.problems { printError(problem.description) }

@@ -23,6 +23,13 @@ public struct JobSpecFile: Sendable {
     ///   default); when false it is a warning, so a spec can be checked on a machine without the weights.
     /// - Throws: `JobSpecError` with every problem found, each located.
     public static func load(path: String, checkModelFiles: Bool = true) throws(JobSpecError) -> JobSpecFile {
+        try parse(yaml: try readText(path: path), path: path, checkModelFiles: checkModelFiles)
+    }
+
+    /// The spec file's text, without a byte-order mark (some Windows editors write one); what a client
+    /// sends to a coordinator that reads the spec elsewhere.
+    /// - Throws: `JobSpecError` naming the file when it is missing, a folder, unreadable or not UTF-8 (with the line).
+    public static func readText(path: String) throws(JobSpecError) -> String {
         func unreadable(_ message: String, at location: SourceLocation? = nil) -> JobSpecError {
             JobSpecError(problems: [JobSpecProblem(file: path, location: location, field: "", message: message)])
         }
@@ -35,9 +42,7 @@ public struct JobSpecFile: Sendable {
         guard let text = String(validating: data, as: UTF8.self) else {
             throw unreadable("not UTF-8 text", at: firstInvalidUTF8Line(data).map { SourceLocation(line: $0, column: 1) })
         }
-        // A byte-order mark (some Windows editors write one) is not part of the YAML.
-        let yaml = text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
-        return try parse(yaml: yaml, path: path, checkModelFiles: checkModelFiles)
+        return text.hasPrefix("\u{FEFF}") ? String(text.unicodeScalars.dropFirst()) : text
     }
 
     /// Checks a spec given as text; `path` names it in problems and its folder anchors relative paths.
