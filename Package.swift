@@ -73,7 +73,8 @@ let package = Package(
         .testTarget(name: "FarmProtocolTests", dependencies: ["FarmProtocol"]),
         .testTarget(name: "FarmTests", dependencies: ["Farm"]),
         .testTarget(name: "RenderTests", dependencies: ["Render"]),
-        // Runs the built `customnet` as a user does (real processes, real files).
-        .testTarget(name: "EndToEndTests", dependencies: ["customnet"]),
+        // Runs the built `customnet` as a user does (real processes, real files); speaks the wire protocol
+        // to those processes where a test plays a misbehaving peer.
+        .testTarget(name: "EndToEndTests", dependencies: ["customnet", "Farm", "FarmProtocol"]),
     ] + x86KernelVariants
 )

@@ -101,10 +101,8 @@ func writeSafetensors(_ path: String, name: String, shape: [Int]) throws {
 /// Runs the `customnet` built beside the test bundle; returns its exit status and its output
 /// (standard output and standard error together).
 func runCustomNet(_ arguments: [String]) throws -> (status: Int32, output: String) {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("customnet")
     let process = Process()
-    process.executableURL = FileManager.default.fileExists(atPath: binary.path) ? binary
-        : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/customnet").standardized
+    process.executableURL = customNetBinary()
     process.arguments = arguments
     let pipe = Pipe()
     process.standardOutput = pipe
@@ -113,4 +111,11 @@ func runCustomNet(_ arguments: [String]) throws -> (status: Int32, output: Strin
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The `customnet` built beside the test bundle (the test target depends on it).
+func customNetBinary() -> URL {
+    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("customnet")
+    return FileManager.default.fileExists(atPath: binary.path) ? binary
+        : URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/debug/customnet").standardized
 }
