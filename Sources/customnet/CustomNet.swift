@@ -7,7 +7,7 @@ struct CustomNet: ParsableCommand {
         commandName: "customnet",
         abstract: "CustomNet render farm: object customization sweeps with diffusion models.",
         subcommands: [Run.self, Render.self, Validate.self, Score.self, CoordinatorCommand.self, WorkerCommand.self, Submit.self,
-                      Status.self, Workers.self, Pause.self, Resume.self, Cancel.self, Requeue.self, Model.self, Weights.self,
+                      Status.self, Workers.self, Pause.self, Resume.self, Cancel.self, Requeue.self, Report.self, Model.self, Weights.self,
                       Bench.self, Doctor.self])
 
     static func main() {

@@ -43,7 +43,8 @@ struct Report: ParsableCommand {
             let files = try writer.write(try reader.snapshot(job: jobID), to: folder, now: Date())
             var line = "\(jobID): \(files.index) (\(files.done) of \(files.total) images"
             line += files.partial ? ", partial)" : ")"
-            if !files.imageProblems.isEmpty { line += "; \(files.imageProblems.count) images cannot be shown (listed in the report)" }
+            let unshown = files.imageProblems.count
+            if unshown > 0 { line += "; \(unshown) \(unshown == 1 ? "image" : "images") cannot be shown (listed in the report)" }
             print(line)
         }
     }

@@ -47,6 +47,16 @@ struct FarmProcessTests {
         let all = farm.tasksRendered(by: "w0") + farm.tasksRendered(by: "w1")
         #expect(all.count == grown && Set(all).count == grown, "rendered \(all)")
         #expect(farm.images().count == grown)
+
+        // `customnet report` beside the running coordinator, then with an image gone.
+        let elsewhere = farm.folder + "/report"
+        var report = try runCustomNet(["report", farm.state, "--out", elsewhere])
+        #expect(report.status == 0 && report.output.contains("e2e: \(elsewhere)/index.html (\(grown) of \(grown) images)"), "\(report.output)")
+        try FileManager.default.removeItem(atPath: farm.output + "/images/" + farm.images()[0])
+        report = try runCustomNet(["report", farm.state, "--out", elsewhere])
+        #expect(report.status == 0 && report.output.contains("1 image cannot be shown"), "\(report.output)")
+        report = try runCustomNet(["report", farm.folder + "/no-such-state"])
+        #expect(report.status != 0 && report.output.contains("no such file or folder"), "\(report.output)")
     }
 
     @Test func aKilledWorkersTaskIsRequeuedAndFinishedByTheOther() throws {
