@@ -66,6 +66,7 @@ struct CoordinatorCommand: ParsableCommand {
         settings.noProgressTimeout = noProgressTimeout
         settings.restartGrace = restartGrace
         settings.writesReports = !noReports
+        settings.weightsNote = RandomWeights.note(for:)
         let stop = StopRequest()
         let signals = SignalWatch(action: { stop.request() })
         let coordinator = try Coordinator(storePath: state + "/farm.sqlite", settings: settings,

@@ -37,7 +37,7 @@ struct Report: ParsableCommand {
             print("\(target.storePath): no jobs")
             return
         }
-        let writer = ReportWriter()
+        let writer = ReportWriter(weightsNote: RandomWeights.note(for:))
         for jobID in jobs {
             let folder = out.map { jobs.count > 1 ? ($0 as NSString).appendingPathComponent(jobID) : $0 }
             let files = try writer.write(try reader.snapshot(job: jobID), to: folder, now: Date())

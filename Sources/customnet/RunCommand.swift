@@ -125,9 +125,8 @@ struct Run: ParsableCommand {
 
     /// Says plainly when the checkpoint holds random weights (what `make demo` writes), and where real ones go.
     private func describeWeights(_ job: JobSpec) {
-        guard let store = try? WeightStore(path: job.model.checkpoint) else { return }
-        if let note = store.metadata["customnet.weights"], note.hasPrefix("random") {
-            print("note: \(job.model.checkpoint) holds RANDOM weights (\(note)): the images are noise-like and the scores "
+        if let note = RandomWeights.note(for: job.model.checkpoint) {
+            print("note: \(job.model.checkpoint) holds \(note): the images are noise-like and the scores "
                   + "meaningless. For real images put customnet_v1.pt in models/ and point model.checkpoint at it "
                   + "(jobs/dreambench-sweep.yaml does).")
         }

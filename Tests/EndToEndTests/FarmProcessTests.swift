@@ -33,7 +33,9 @@ struct FarmProcessTests {
             return rows.count == total ? rows : nil
         }
         #expect(Set(rows.compactMap { $0["worker"] }) == ["w0", "w1"])
-        #expect(FileManager.default.fileExists(atPath: farm.output + "/index.html"))
+        let page = try String(contentsOfFile: farm.output + "/index.html", encoding: .utf8)
+        #expect(page.contains("id=\"weights\"") && page.contains("model checkpoint \(FarmHarness.model): random weights, seed 0"),
+                "the report says the tiny model is random")
 
         // The same spec again: nothing new, nothing rendered.
         #expect(try farm.submit().contains("0 new task(s), \(total) already known"))

@@ -55,7 +55,7 @@ import Testing
     /// it; killed after 90 s.
     static func run(_ chromium: String, _ arguments: [String], profile: String) throws -> (status: Int32, output: String, errors: String) {
         let outputPath = profile + ".stdout", errorsPath = profile + ".stderr"
-        for path in [outputPath, errorsPath] { FileManager.default.createFile(atPath: path, contents: nil) }
+        for path in [outputPath, errorsPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: chromium)
         process.arguments = ["--headless", "--disable-gpu", "--no-sandbox", "--no-first-run", "--user-data-dir=\(profile)"] + arguments

@@ -183,6 +183,19 @@ import Testing
         }
     }
 
+    @Test func modelFilesWithANoteGetABannerAndOthersNone() throws {
+        try StoreFixtures.withTemporaryFolder { folder in
+            var job = try ReportJob(in: folder)
+            try job.commitNext()
+            let checkpoint = try #require(job.plan.spec.model.checkpoint as String?)
+            let noted = ReportWriter(weightsNote: { $0 == checkpoint ? "random weights <seed 0>" : nil })
+            var html = try String(contentsOfFile: try noted.refresh(job: "report-demo", in: job.store, now: job.now).index, encoding: .utf8)
+            #expect(html.contains("id=\"weights\"") && html.contains("model checkpoint \(HTML.escape(checkpoint)): random weights &lt;seed 0&gt;"))
+            html = try String(contentsOfFile: try ReportWriter().refresh(job: "report-demo", in: job.store, now: job.now).index, encoding: .utf8)
+            #expect(!html.contains("id=\"weights\""))
+        }
+    }
+
     @Test func jobWithoutEncodersSaysThereAreNoMetrics() throws {
         try StoreFixtures.withTemporaryFolder { folder in
             var job = try ReportJob(in: folder, metrics: false)

@@ -7,15 +7,16 @@ import Synchronization
 /// commits costs one rebuild. Reports of one job are never written concurrently.
 final class ReportRefresher: Sendable {
     private let store: FarmStore
-    private let writer = ReportWriter()
+    private let writer: ReportWriter
     private let log: Logger
     private let queue = DispatchQueue(label: "customnet.report-refresher")
     /// Jobs waiting for a rebuild, with the ETA to print on their page.
     private let waiting = Mutex<[String: TimeInterval?]>([:])
     private let idle = DispatchGroup()
 
-    init(store: FarmStore, logger: Logger) {
+    init(store: FarmStore, writer: ReportWriter, logger: Logger) {
         self.store = store
+        self.writer = writer
         self.log = logger
     }
 

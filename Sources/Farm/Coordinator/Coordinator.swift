@@ -42,7 +42,7 @@ public final class Coordinator {
         self.log = logger
         self.stopRequest = stopRequest
         store = try FarmStore(path: storePath, now: Date(), leaseGrace: settings.restartGrace)
-        reports = settings.writesReports ? ReportRefresher(store: store, logger: logger) : nil
+        reports = settings.writesReports ? ReportRefresher(store: store, writer: ReportWriter(weightsNote: settings.weightsNote), logger: logger) : nil
         context = try ZMQContext()
         workerSocket = try ZMQSocket(.router, context: context)
         clientSocket = try ZMQSocket(.router, context: context)

@@ -29,6 +29,8 @@ public struct CoordinatorSettings: Sendable {
     /// Whether the coordinator runs the aggregator's report builder itself (the default). Off, reports
     /// come from `customnet report` run by hand or on another host that sees the state folder.
     public var writesReports = true
+    /// What the reports say about a job's model files (the composition root reads weight files; the farm does not).
+    public var weightsNote: WeightsNote = { _ in nil }
 
     public init() {}
 

@@ -11,6 +11,8 @@ struct ReportPage {
     let progress: ReportProgress
     let encoders: [EncoderDigest]
     let grids: ReportGrids
+    /// Notes on the model files (random weights), shown as a banner.
+    let weightNotes: [String]
     let generatedAt: Date
 
     var html: String {
@@ -46,6 +48,11 @@ struct ReportPage {
             html += "<div class=\"banner\" id=\"partial\"><b>Partial report:</b> \(progress.committed) / \(progress.total) tasks done"
                 + " (\(progress.failed) failed, \(progress.pending) pending, \(progress.leased) rendering). \(etaText) "
                 + "Reload the page for newer results.</div>\n"
+        }
+        if !weightNotes.isEmpty {
+            html += "<div class=\"banner\" id=\"weights\"><b>Not real weights:</b> "
+                + weightNotes.map(HTML.escape).joined(separator: "; ")
+                + ". The images are noise-like and the scores meaningless; point the spec at real weights (jobs/README.md).</div>\n"
         }
         if progress.committed == 0 {
             html += "<div class=\"banner\" id=\"no-results\">No task has finished yet: there are no images or metrics to show, only the plan below.</div>\n"

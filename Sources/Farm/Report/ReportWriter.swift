@@ -15,9 +15,14 @@ import Foundation
 public struct ReportWriter: Sendable {
     /// Digests of the metric encoders, remembered between refreshes.
     public let digests: FileDigests
+    /// What to say about a model file (the checkpoint, an encoder), e.g. that it holds random weights.
+    public let weightsNote: WeightsNote
 
-    public init(digests: FileDigests = FileDigests()) {
+    /// - Parameter weightsNote: reads a model file's own description; the farm cannot read weight formats,
+    ///   so the composition root passes one in (the default says nothing).
+    public init(digests: FileDigests = FileDigests(), weightsNote: @escaping WeightsNote = { _ in nil }) {
         self.digests = digests
+        self.weightsNote = weightsNote
     }
 
     /// Writes the report of `data` into `folder` (default: the job's output folder) and says what it wrote.
@@ -49,12 +54,23 @@ public struct ReportWriter: Sendable {
         }
         try ReportFile.write(jsonText, to: paths.inFolder(ReportPaths.json))
         let page = ReportPage(data: data, layout: layout, rows: rows, aggregates: aggregates, progress: progress,
-                              encoders: EncoderDigest.digests(of: data.spec?.metrics, using: digests), grids: grids, generatedAt: now)
+                              encoders: EncoderDigest.digests(of: data.spec?.metrics, using: digests), grids: grids,
+                              weightNotes: weightNotes(of: data.spec), generatedAt: now)
         try ReportFile.write(page.html, to: paths.inFolder(ReportPaths.index))
         return ReportFiles(folder: paths.folder, index: paths.inFolder(ReportPaths.index), csv: paths.inFolder(ReportPaths.csv),
                            json: paths.inFolder(ReportPaths.json), grids: grids.views.map { paths.inFolder($0.gridFile) },
                            imageProblems: grids.imageProblems, done: progress.committed, total: progress.total,
                            partial: progress.isPartial)
+    }
+
+    /// `weightsNote` of the checkpoint and each metric encoder, as "role path: note" lines.
+    private func weightNotes(of spec: JobSpec?) -> [String] {
+        guard let spec else { return [] }
+        let files = [("model checkpoint", spec.model.checkpoint), ("DINO encoder", spec.metrics?.dino), ("CLIP encoder", spec.metrics?.clip)]
+        return files.compactMap { role, path in
+            guard let path, let note = weightsNote(path) else { return nil }
+            return "\(role) \(path): \(note)"
+        }
     }
 
     /// Reads the job from `store` and writes its report into the job's output folder: what a
@@ -89,3 +105,6 @@ public struct ReportFiles: Sendable, Equatable {
     /// Whether tasks were still pending or leased.
     public var partial: Bool
 }
+
+/// A model file's path → a one-line note about its weights worth a banner (e.g. "random weights, seed 0"), or nil.
+public typealias WeightsNote = @Sendable (_ path: String) -> String?
