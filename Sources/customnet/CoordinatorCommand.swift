@@ -13,7 +13,8 @@ struct CoordinatorCommand: ParsableCommand {
             State lives in STATE/farm.sqlite (WAL); the bound endpoints are written to STATE/endpoints.json so \
             local clients (`customnet status --state STATE`) find them. Restarting on the same state resumes every \
             job: leases held at the restart get --restart-grace seconds for their workers to re-attach. Images and \
-            reports go to each job's output folder. SIGTERM or Ctrl-C tells workers to drain and stops.
+            reports go to each job's output folder. SIGTERM or Ctrl-C writes the last reports and stops; workers \
+            keep their tasks and results and re-attach when a coordinator is back on the same state.
             """)
 
     @Option(help: "State folder (the ledger and the endpoint file).")

@@ -43,6 +43,9 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Threads for the tensor ops (default: all cores).")
     var threads: Int?
 
+    @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, seconds the running task may take to finish before it is cancelled (a full-size image takes minutes).")
+    var drainTimeout: Double = 600
+
     @Flag(help: "Serve with the echo executor (tiny synthetic PNGs, no model) to measure the farm itself; --model names the file whose digest jobs must match.")
     var echo = false
 
@@ -52,6 +55,7 @@ struct WorkerCommand: ParsableCommand {
     func validate() throws {
         guard model != nil else { throw ValidationError("--model is required (the checkpoint; with --echo, the file jobs name)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be ≥ 1") }
+        guard drainTimeout >= 0, drainTimeout.isFinite else { throw ValidationError("--drain-timeout must be ≥ 0 seconds") }
     }
 
     func run() throws {
@@ -72,7 +76,7 @@ struct WorkerCommand: ParsableCommand {
         }
         let id = workerID ?? LocalHost.defaultWorkerID
         let configuration = WorkerConfiguration(endpoint: coordinator, engineVersion: EngineVersion.current,
-                                                outboxPath: outbox ?? "outbox-\(id)", workerID: id)
+                                                outboxPath: outbox ?? "outbox-\(id)", workerID: id, drainTimeoutSeconds: drainTimeout)
         let daemon = WorkerDaemon(configuration: configuration, executor: executor, logger: log)
         let signals = SignalWatch(action: { daemon.requestStop() }, again: { daemon.requestStop() })
         let outcome = try daemon.run()

@@ -58,7 +58,9 @@ public final class Coordinator {
                                                     "store": "\(storePath)", "epoch": "\(store.epoch)"])
     }
 
-    /// Serves until `stopRequest` is set, then tells connected workers to drain and returns.
+    /// Serves until `stopRequest` is set, writes the last reports and returns. Workers are not told to
+    /// drain: a coordinator restart is routine, and they ride through it as through a crash (they keep
+    /// rendering, keep results in their outboxes, reconnect, and re-attach their leases within the grace).
     public func run() throws {
         while !stopRequest.isRequested {
             let readable = try ZMQSocket.poll([workerSocket, clientSocket], timeoutMilliseconds: 50)
@@ -75,9 +77,6 @@ public final class Coordinator {
             }
             if dispatchNeeded { dispatch(now: Date()) }
             refreshReports(now: now, force: false)
-        }
-        for session in sessions.values {
-            send(.drain(Drain(reason: "coordinator shutting down")), to: session.routingID)
         }
         refreshReports(now: Date(), force: true)
         reports?.finish()
