@@ -92,7 +92,7 @@ struct ValidationReport {
         row("sampler", "\(spec.sampler.steps) steps, guidance \(spec.sampler.guidance)")
         row("tasks", "\(Self.grouped(spec.taskCount)) = " + breakdown)
         if let seconds = spec.estimatedRenderSeconds, let preset = PresetFacts.named(spec.model.preset) {
-            let perImage = String(format: "%g", preset.secondsPerImage(steps: spec.sampler.steps))
+            let perImage = String(format: "%.3g", preset.secondsPerImage(steps: spec.sampler.steps))
             row("estimate", "≈ \(Self.duration(seconds)) of rendering on one 2-core node (\(perImage) s per image, preset \(preset.name)); "
                 + "divide by the number of nodes")
         }
