@@ -41,7 +41,10 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(name: .customLong("restart-grace"), help: "Seconds that leases held at a restart wait for their workers.")
     var restartGrace: Double = 60
 
-    @Flag(name: .customLong("no-reports"), help: "Do not rebuild job reports here (run `customnet report` elsewhere instead).")
+    @Option(help: "What the aggregator here writes into each job's output folder as results arrive: full (the report), snapshot (only report-data.json, for `customnet report OUT --every S` on another host) or none.")
+    var reports = "full"
+
+    @Flag(name: .customLong("no-reports"), help: "Same as --reports none.")
     var noReports = false
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
@@ -53,6 +56,9 @@ struct CoordinatorCommand: ParsableCommand {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
         guard restartGrace >= 0 else { throw ValidationError("--restart-grace must be ≥ 0") }
+        guard ReportMode(rawValue: reports) != nil else {
+            throw ValidationError("--reports must be \(ReportMode.allCases.map(\.rawValue).joined(separator: ", ")), got '\(reports)'")
+        }
     }
 
     func run() throws {
@@ -66,7 +72,7 @@ struct CoordinatorCommand: ParsableCommand {
         settings.taskTimeout = taskTimeout
         settings.noProgressTimeout = noProgressTimeout
         settings.restartGrace = restartGrace
-        settings.writesReports = !noReports
+        settings.reports = noReports ? .none : ReportMode(rawValue: reports)!
         settings.weightsNote = RandomWeights.note(for:)
         let stop = StopRequest()
         let signals = SignalWatch(action: { stop.request() })

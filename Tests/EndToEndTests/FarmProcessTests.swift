@@ -111,6 +111,44 @@ struct FarmProcessTests {
         #expect(farm.log("coordinator").contains("re-attached=") && farm.log("coordinator").components(separatedBy: "coordinator listening").count == 3)
     }
 
+    /// The aggregator as its own process: the coordinator writes only the snapshot beside the images
+    /// (`--reports snapshot`); `customnet report OUT --every` keeps the report current while the job runs
+    /// and exits when it is done; and a copy of the output folder (another host's mount) rebuilds it.
+    @Test func anAggregatorElsewhereBuildsTheReportFromTheOutputFolder() throws {
+        let farm = try FarmHarness()
+        let total = try farm.writeSpec(azimuths: [-20, 0, 20, 40], seeds: [1])
+        try farm.startCoordinator(extra: ["--reports", "snapshot"])
+        _ = try farm.submit()
+        let snapshot = farm.output + "/report-data.json"
+        _ = try farm.waitFor("the first snapshot", within: 20) { FileManager.default.fileExists(atPath: snapshot) ? true : nil }
+        #expect(!FileManager.default.fileExists(atPath: farm.output + "/index.html"), "the coordinator writes no page")
+
+        let aggregator = Process()
+        aggregator.executableURL = customNetBinary()
+        aggregator.arguments = ["report", farm.output, "--every", "0.2"]
+        let pipe = Pipe()
+        aggregator.standardOutput = pipe
+        aggregator.standardError = pipe
+        try aggregator.run()
+        defer { if aggregator.isRunning { kill(aggregator.processIdentifier, SIGKILL) } }
+        try farm.startWorker("w1")
+        try farm.waitForCommitted(total)
+        _ = try farm.waitFor("the aggregator to finish", within: 30) { aggregator.isRunning ? nil : true }
+        let lines = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+        #expect(aggregator.terminationStatus == 0, "\(lines)")
+        #expect(lines.first?.contains("partial") == true && lines.last == "e2e: \(farm.output)/index.html (\(total) of \(total) images)",
+                "a partial report first, the finished one last: \(lines)")
+
+        let mount = farm.folder + "/mounted-elsewhere"
+        try FileManager.default.copyItem(atPath: farm.output, toPath: mount)
+        try FileManager.default.removeItem(atPath: mount + "/index.html")
+        let rebuilt = try runCustomNet(["report", mount])
+        #expect(rebuilt.status == 0 && rebuilt.output.contains("e2e: \(mount)/index.html (\(total) of \(total) images)"), "\(rebuilt.output)")
+        let page = try String(contentsOfFile: mount + "/index.html", encoding: .utf8)
+        #expect(!page.contains("id=\"partial\"") && page.contains("Every finished image is in place."))
+        #expect(try String(contentsOfFile: mount + "/metrics.csv", encoding: .utf8).split(whereSeparator: \.isNewline).count == total + 1)
+    }
+
     /// A worker that went silent loses its lease; the result it sends later under that lease changes nothing.
     @Test func aResultUnderAStaleLeaseIsRefused() throws {
         let farm = try FarmHarness()

@@ -100,6 +100,10 @@ import Testing
             #expect(problem(job.specPath, job: "other")?.contains("the spec is job 'report-demo', not 'other'") == true)
             #expect(problem(job.folder + "/objects")?.contains("no store at") == true)
             #expect(problem(state, state: state)?.contains("--state goes with a job spec") == true)
+            // An output folder with a snapshot and no store: that job's snapshot.
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: job.folder + "/objects/report-data.json"))
+            #expect(try ReportTarget.resolve(job.folder + "/objects", state: nil, job: nil, currentDirectory: "/")
+                == ReportTarget(snapshotPath: job.folder + "/objects/report-data.json"))
             #expect(problem(job.folder + "/nothing-here")?.contains("no such file or folder") == true)
             #expect(problem(job.folder + "/objects/toy-robot.png")?.contains("not a usable job spec") == true)
         }

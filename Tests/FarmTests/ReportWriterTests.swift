@@ -28,6 +28,49 @@ import Testing
         }
     }
 
+    /// The snapshot beside the report rebuilds the same page, also from a copy of the output folder
+    /// elsewhere (an aggregator on another host), where it finds the images.
+    @Test func aReportRebuiltFromItsSnapshotIsTheSameAndTheCopyFindsItsImages() throws {
+        try StoreFixtures.withTemporaryFolder { folder in
+            var job = try ReportJob(in: folder)
+            try job.runWithOneFailure()
+            let writer = ReportWriter()
+            let files = try writer.refresh(job: "report-demo", in: job.store, now: job.now)
+            let original = try String(contentsOfFile: files.index, encoding: .utf8)
+            let snapshot = job.output + "/" + ReportDataFile.name
+            let data = try ReportDataFile.read(path: snapshot)
+            #expect(data.tasks.count == 12 && data.spec != nil && data.output == job.output)
+            let stamp = try FileManager.default.attributesOfItem(atPath: snapshot)[.modificationDate] as? Date
+            try writer.write(data, now: job.now, writesSnapshot: false)
+            #expect(try String(contentsOfFile: files.index, encoding: .utf8) == original)
+            #expect(try FileManager.default.attributesOfItem(atPath: snapshot)[.modificationDate] as? Date == stamp, "the snapshot is left alone")
+
+            let copy = folder.path + "/mounted-elsewhere"
+            try FileManager.default.copyItem(atPath: job.output, toPath: copy)
+            let moved = try ReportDataFile.read(path: copy + "/" + ReportDataFile.name)
+            #expect(moved.output == copy)
+            let rebuilt = try writer.write(moved, now: job.now, writesSnapshot: false)
+            #expect(rebuilt.folder == copy && rebuilt.imageProblems.isEmpty && rebuilt.done == 11)
+        }
+    }
+
+    @Test func aSnapshotOfAnotherFormatIsAClearError() throws {
+        try StoreFixtures.withTemporaryFolder { folder in
+            let path = folder.path + "/" + ReportDataFile.name
+            for (text, message) in [(#"{"format_version": 99, "job": {}}"#, "report snapshot format 99 is not the one this build reads (1)"),
+                                    (#"{"rows": []}"#, "not a report snapshot"),
+                                    (#"{"format_version": 1, "job": {"job_id": 3}}"#, "damaged report snapshot")] {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+                #expect(throws: ReportError.self) { try ReportDataFile.read(path: path) }
+                do {
+                    _ = try ReportDataFile.read(path: path)
+                } catch {
+                    #expect("\(error)".hasPrefix(path) && "\(error)".contains(message), "\(error)")
+                }
+            }
+        }
+    }
+
     @Test func csvHasOneRowPerCommittedImage() throws {
         try StoreFixtures.withTemporaryFolder { folder in
             var job = try ReportJob(in: folder)

@@ -8,15 +8,18 @@ import Synchronization
 final class ReportRefresher: Sendable {
     private let store: FarmStore
     private let writer: ReportWriter
+    /// Whether to write only `report-data.json` (the report is built elsewhere).
+    private let snapshotOnly: Bool
     private let log: Logger
     private let queue = DispatchQueue(label: "customnet.report-refresher")
     /// Jobs waiting for a rebuild, with the ETA to print on their page.
     private let waiting = Mutex<[String: TimeInterval?]>([:])
     private let idle = DispatchGroup()
 
-    init(store: FarmStore, writer: ReportWriter, logger: Logger) {
+    init(store: FarmStore, writer: ReportWriter, snapshotOnly: Bool, logger: Logger) {
         self.store = store
         self.writer = writer
+        self.snapshotOnly = snapshotOnly
         self.log = logger
     }
 
@@ -44,6 +47,11 @@ final class ReportRefresher: Sendable {
     private func rebuild(_ jobID: String, eta: TimeInterval?) {
         let started = Date()
         do {
+            if snapshotOnly {
+                let path = try writer.refreshSnapshot(job: jobID, in: store)
+                log.debug("report snapshot written", metadata: ["job": "\(jobID)", "path": "\(path)"])
+                return
+            }
             let files = try writer.refresh(job: jobID, in: store, eta: eta, now: Date())
             log.debug("report written", metadata: ["job": "\(jobID)", "index": "\(files.index)", "done": "\(files.done)/\(files.total)",
                                                    "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])

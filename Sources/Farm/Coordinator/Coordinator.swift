@@ -42,7 +42,9 @@ public final class Coordinator {
         self.log = logger
         self.stopRequest = stopRequest
         store = try FarmStore(path: storePath, now: Date(), leaseGrace: settings.restartGrace)
-        reports = settings.writesReports ? ReportRefresher(store: store, writer: ReportWriter(weightsNote: settings.weightsNote), logger: logger) : nil
+        reports = settings.reports == .none ? nil
+            : ReportRefresher(store: store, writer: ReportWriter(weightsNote: settings.weightsNote), snapshotOnly: settings.reports == .snapshot,
+                              logger: logger)
         context = try ZMQContext()
         workerSocket = try ZMQSocket(.router, context: context)
         clientSocket = try ZMQSocket(.router, context: context)

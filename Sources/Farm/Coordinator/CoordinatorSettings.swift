@@ -26,9 +26,8 @@ public struct CoordinatorSettings: Sendable {
     public var limits = WireLimits.standard
     /// Reports are rebuilt at most this often while results arrive, seconds.
     public var reportInterval: TimeInterval = 3
-    /// Whether the coordinator runs the aggregator's report builder itself (the default). Off, reports
-    /// come from `customnet report` run by hand or on another host that sees the state folder.
-    public var writesReports = true
+    /// What the in-process aggregator writes into each job's output folder as results arrive.
+    public var reports = ReportMode.full
     /// What the reports say about a job's model files (the composition root reads weight files; the farm does not).
     public var weightsNote: WeightsNote = { _ in nil }
 
@@ -36,4 +35,14 @@ public struct CoordinatorSettings: Sendable {
 
     /// Silence after which a worker is lost.
     public var workerTimeout: TimeInterval { heartbeatInterval * Double(liveness) }
+}
+
+/// What a coordinator's aggregator writes into a job's output folder besides the images.
+public enum ReportMode: String, Sendable, CaseIterable {
+    /// The whole report (page, tables, grids) and its snapshot (the default).
+    case full
+    /// Only the snapshot, `report-data.json`: an aggregator elsewhere (`customnet report OUT --every S`) builds the report.
+    case snapshot
+    /// Nothing: reports come from `customnet report STATE` when someone asks.
+    case none
 }

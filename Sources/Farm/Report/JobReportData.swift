@@ -2,7 +2,7 @@ import Foundation
 
 /// Everything a job's evaluation report is made from, read from the store in one read transaction
 /// (`FarmStore.reportSnapshot(job:)`, or `ReportStoreReader` beside a running coordinator).
-public struct JobReportData: Sendable {
+public struct JobReportData: Codable, Sendable {
     /// The job's id, its spec's name.
     public var jobID: String
     public var state: JobState
@@ -52,12 +52,19 @@ public struct JobReportData: Sendable {
         self.workers = workers
     }
 
+    /// Everything but `spec` and `specProblem`, which are derived from `specYAML` (`parsingSpec()`).
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", state, specYAML = "spec_yaml", specPath = "spec_path", priority, retries, createdAt = "created_at"
+        case modelDigest = "model_digest", output, tasks, firstLeaseAt = "first_lease_at", firstCommitAt = "first_commit_at"
+        case lastCommitAt = "last_commit_at", workers
+    }
+
     /// Tasks not finished yet (pending or leased).
     public var unfinishedCount: Int { tasks.count { $0.state == .pending || $0.state == .leased } }
 }
 
 /// One task as the report sees it: its parameters, where it stands, and what happened to it.
-public struct ReportTask: Sendable {
+public struct ReportTask: Codable, Sendable {
     public var taskID: String
     /// `<object>/<prompt-slug>/p<polar>_a<azimuth>_s<seed>`.
     public var name: String
@@ -95,7 +102,7 @@ public struct ReportTask: Sendable {
 }
 
 /// A committed result: where the image is, its scores and timings, and which lease delivered it.
-public struct CommittedResult: Sendable, Equatable {
+public struct CommittedResult: Codable, Sendable, Equatable {
     public var leaseID: Int64
     /// Lowercase hex SHA-256 of the PNG.
     public var sha256: String
@@ -115,7 +122,7 @@ public struct CommittedResult: Sendable, Equatable {
 
 /// One line of the event log about a task: a failure report (`failed-transient`, `failed-task`,
 /// `failed-permanent`, `failed-worker`) or `lease-expired`.
-public struct TaskEvent: Sendable, Equatable {
+public struct TaskEvent: Codable, Sendable, Equatable {
     public var time: Date
     public var kind: String
     public var workerID: String?
@@ -131,7 +138,7 @@ public struct TaskEvent: Sendable, Equatable {
 }
 
 /// What one worker did for a job.
-public struct WorkerContribution: Sendable, Equatable {
+public struct WorkerContribution: Codable, Sendable, Equatable {
     public var workerID: String
     /// Results of this job it committed.
     public var images: Int

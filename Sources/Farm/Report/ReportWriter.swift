@@ -7,7 +7,9 @@ import Foundation
 ///   failures, render-time histogram);
 /// - `metrics.csv` and `metrics.json`: one row per committed image, and the aggregates;
 /// - `grids/<prompt-slug>.png`: each prompt's grid as one labelled picture;
-/// - `report-assets/`: the objects' reference images and thumbnails of images larger than a grid cell.
+/// - `report-assets/`: the objects' reference images and thumbnails of images larger than a grid cell;
+/// - `report-data.json` (`ReportDataFile`), when the report goes into the output folder itself: the
+///   snapshot it was made from, so the report can be rebuilt elsewhere from the output folder alone.
 ///
 /// Every file is written atomically and the page last, so a browser refreshing during a run never sees
 /// half a page or a page pointing at files not written yet. Missing or unreadable images are listed,
@@ -31,8 +33,11 @@ public struct ReportWriter: Sendable {
     ///   - eta: seconds until the job is done, when the caller knows better than the estimate from the
     ///     throughput so far; ignored when no task remains.
     ///   - now: the time the report says it was generated (and the end of the wall time while tasks remain).
+    ///   - writesSnapshot: whether to write `report-data.json` too (when the report goes into the output
+    ///     folder); false when `data` was read from that file, which belongs to the coordinator.
     @discardableResult
-    public func write(_ data: JobReportData, to folder: String? = nil, eta: TimeInterval? = nil, now: Date) throws(ReportError) -> ReportFiles {
+    public func write(_ data: JobReportData, to folder: String? = nil, eta: TimeInterval? = nil, now: Date,
+                      writesSnapshot: Bool = true) throws(ReportError) -> ReportFiles {
         guard let output = data.output ?? folder else { throw .noOutputFolder(jobID: data.jobID) }
         let paths = ReportPaths(folder: folder ?? output, output: output)
         let layout = ReportLayout(tasks: data.tasks)
@@ -41,6 +46,7 @@ public struct ReportWriter: Sendable {
         let progress = ReportProgress(data: data, eta: eta, now: now)
         let grids = try ReportGrids(data: data, layout: layout, loader: ReportImageLoader(paths: paths))
 
+        if writesSnapshot, paths.folder == paths.output { try ReportDataFile.write(data, to: paths.inOutput(ReportDataFile.name)) }
         try ReportFile.write(MetricsCSV.text(rows: rows), to: paths.inFolder(ReportPaths.csv))
         let json = MetricsJSON(job: data.jobID, generatedAt: now, partial: progress.isPartial,
                                counts: .init(total: progress.total, committed: progress.committed, failed: progress.failed,
@@ -71,6 +77,22 @@ public struct ReportWriter: Sendable {
             guard let path, let note = weightsNote(path) else { return nil }
             return "\(role) \(path): \(note)"
         }
+    }
+
+    /// Reads the job from `store` and writes only its snapshot (`report-data.json`) into the job's output
+    /// folder, for an aggregator on another host (`customnet report OUT`); returns the file's path.
+    @discardableResult
+    public func refreshSnapshot(job jobID: String, in store: FarmStore) throws(ReportError) -> String {
+        let data: JobReportData
+        do {
+            data = try store.reportSnapshot(job: jobID)
+        } catch {
+            throw .store(error)
+        }
+        guard let output = data.output else { throw .noOutputFolder(jobID: jobID) }
+        let path = ReportPaths(folder: output, output: output).inOutput(ReportDataFile.name)
+        try ReportDataFile.write(data, to: path)
+        return path
     }
 
     /// Reads the job from `store` and writes its report into the job's output folder: what a

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 
 /// Where a committed image went and what the worker measured: the `results` row of a task.
-public struct ResultDetails: Sendable, Equatable {
+public struct ResultDetails: Codable, Sendable, Equatable {
     public var workerID: String
     /// The image, relative to the job's output folder (`images/<task name>.png`).
     public var imagePath: String
