@@ -111,6 +111,50 @@ struct FarmProcessTests {
         #expect(farm.log("coordinator").contains("re-attached=") && farm.log("coordinator").components(separatedBy: "coordinator listening").count == 3)
     }
 
+    /// `pause`, `resume`, `cancel` and `requeue --failed` through the CLI on a running farm.
+    @Test func pauseResumeCancelAndRequeueFromTheCommandLine() throws {
+        let farm = try FarmHarness()
+        let total = try farm.writeSpec(azimuths: [-30, -15, 0, 15, 30], seeds: [1])
+        try farm.startCoordinator()
+        try farm.startWorker("w1")
+        _ = try farm.submit()
+        try farm.waitForCommitted(1)
+        func control(_ arguments: [String]) throws -> String {
+            let result = try runCustomNet(arguments + ["--state", farm.state])
+            try #require(result.status == 0, "\(arguments): \(result.output)")
+            return result.output
+        }
+        #expect(try control(["pause", "e2e"]).contains("job e2e paused"))
+        let paused = try #require(try farm.status().job)
+        #expect(paused["state"] as? String == "paused")
+        Thread.sleep(forTimeInterval: 2)  // a task handed back mid-render may still report; nothing new starts
+        let held = try #require(try farm.status().job?["committed"] as? Int)
+        Thread.sleep(forTimeInterval: 2)
+        #expect(try farm.status().job?["committed"] as? Int == held && held < total, "nothing is rendered while paused")
+        #expect(try control(["resume", "e2e"]).contains("job e2e resumed"))
+        let done = try farm.waitForCommitted(total)
+        #expect(done["state"] as? String == "completed")
+        #expect(try control(["requeue", "e2e", "--failed"]).contains("0 failed task(s) queued again"))
+
+        // A second job, cancelled while it runs: rendered images stay, nothing more is rendered.
+        try farm.writeSpec(azimuths: [-30, -15, 0, 15, 30], seeds: [2], name: "e2e-b")
+        _ = try farm.submit()
+        _ = try farm.waitFor("e2e-b under way", within: 30) { () -> Bool? in
+            let rows = LogFacts.commits(farm.log("coordinator")).filter { $0.task.hasSuffix("_s2") }
+            return rows.isEmpty ? nil : true
+        }
+        #expect(try control(["cancel", "e2e-b"]).contains("job e2e-b cancelled"))
+        let rows = try runCustomNet(["status", "--json", "--state", farm.state, "--job", "e2e-b"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(rows.output.utf8)) as? [String: Any])
+        let job = try #require((object["jobs"] as? [[String: Any]])?.first)
+        #expect(job["state"] as? String == "cancelled" && (job["committed"] as? Int ?? 0) >= 1, "\(job)")
+        let cancelledAt = farm.tasksRendered(by: "w1").count
+        Thread.sleep(forTimeInterval: 2)
+        #expect(farm.tasksRendered(by: "w1").count <= cancelledAt + 1, "at most the task running at the cancel finishes")
+        let unknown = try runCustomNet(["pause", "no-such-job", "--state", farm.state])
+        #expect(unknown.status != 0 && unknown.output.contains("no-such-job"), "\(unknown.output)")
+    }
+
     /// The aggregator as its own process: the coordinator writes only the snapshot beside the images
     /// (`--reports snapshot`); `customnet report OUT --every` keeps the report current while the job runs
     /// and exits when it is done; and a copy of the output folder (another host's mount) rebuilds it.
