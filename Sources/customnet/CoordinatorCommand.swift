@@ -44,6 +44,9 @@ struct CoordinatorCommand: ParsableCommand {
     @Option(help: "What the aggregator here writes into each job's output folder as results arrive: full (the report), snapshot (only report-data.json, for `customnet report OUT --every S` on another host) or none.")
     var reports = "full"
 
+    @Option(name: .customLong("report-interval"), help: "Shortest time between two rebuilds of a job's report, seconds (a report of a few thousand images takes seconds to build).")
+    var reportInterval: Double = 3
+
     @Flag(name: .customLong("no-reports"), help: "Same as --reports none.")
     var noReports = false
 
@@ -52,7 +55,7 @@ struct CoordinatorCommand: ParsableCommand {
 
     func validate() throws {
         for (name, value) in [("--heartbeat", heartbeat), ("--lease-seconds", leaseSeconds), ("--task-timeout", taskTimeout),
-                              ("--no-progress-timeout", noProgressTimeout)] where !(value > 0 && value.isFinite) {
+                              ("--no-progress-timeout", noProgressTimeout), ("--report-interval", reportInterval)] where !(value > 0 && value.isFinite) {
             throw ValidationError("\(name) must be a positive number of seconds")
         }
         guard restartGrace >= 0 else { throw ValidationError("--restart-grace must be ≥ 0") }
@@ -72,6 +75,7 @@ struct CoordinatorCommand: ParsableCommand {
         settings.taskTimeout = taskTimeout
         settings.noProgressTimeout = noProgressTimeout
         settings.restartGrace = restartGrace
+        settings.reportInterval = reportInterval
         settings.reports = noReports ? .none : ReportMode(rawValue: reports)!
         settings.weightsNote = RandomWeights.note(for:)
         let stop = StopRequest()
