@@ -39,7 +39,9 @@ extension Ops {
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
             // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
             // below the BLAS peak: there all images share one GEMM.
-            if batch > 1 && geometry.outPlane < 1024 {
+            if Winograd.suits(geometry, batch: batch) {
+                Winograd.convolve(x, weight: weight, bias: bias, geometry: geometry, into: output)
+            } else if batch > 1 && geometry.outPlane < 1024 {
                 convolveBatched(x, weight: weight, bias: bias, geometry: geometry, into: output)
             } else {
                 for image in 0..<batch { convolveOne(x, image: image, weight: weight, bias: bias, geometry: geometry, into: output) }

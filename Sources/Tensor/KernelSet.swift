@@ -24,6 +24,9 @@ public struct KernelSet: Sendable {
     let add: Binary
     let multiply: Binary
     let meanAndInverseDeviation: @Sendable (UnsafePointer<Float>, Int, Float) -> (mean: Float, inverseDeviation: Float)
+    let winogradFilters: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    let winogradInput: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
+    let winogradOutput: @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
 
     /// The set every op uses.
     public static let active: KernelSet = {
@@ -56,7 +59,10 @@ public struct KernelSet: Sendable {
         affine: { TensorKernels.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernels.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernels.Kernels.multiply($0, $1, $2, count: $3) },
-        meanAndInverseDeviation: { TensorKernels.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) })
+        meanAndInverseDeviation: { TensorKernels.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
+        winogradFilters: { TensorKernels.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernels.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernels.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
 
     #if arch(x86_64)
     static let x86V3 = KernelSet(
@@ -69,7 +75,10 @@ public struct KernelSet: Sendable {
         affine: { TensorKernelsX86V3.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernelsX86V3.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V3.Kernels.multiply($0, $1, $2, count: $3) },
-        meanAndInverseDeviation: { TensorKernelsX86V3.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) })
+        meanAndInverseDeviation: { TensorKernelsX86V3.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
+        winogradFilters: { TensorKernelsX86V3.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernelsX86V3.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernelsX86V3.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
 
     static let x86V4 = KernelSet(
         name: "x86-64-v4",
@@ -81,7 +90,10 @@ public struct KernelSet: Sendable {
         affine: { TensorKernelsX86V4.Kernels.affine($0, $1, count: $2, scale: $3, shift: $4) },
         add: { TensorKernelsX86V4.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V4.Kernels.multiply($0, $1, $2, count: $3) },
-        meanAndInverseDeviation: { TensorKernelsX86V4.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) })
+        meanAndInverseDeviation: { TensorKernelsX86V4.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
+        winogradFilters: { TensorKernelsX86V4.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernelsX86V4.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernelsX86V4.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
     #endif
 }
 

@@ -79,4 +79,23 @@ struct KernelSetTests {
         let worst = zip(out, expected).filter { abs($0.1) > 1e-36 }.map { abs(Double($0.0) - $0.1) / abs($0.1) }.max()!
         #expect(worst < 5e-7, "\(name): max relative error \(worst)")
     }
+
+    /// The Winograd transforms only add, subtract and halve, so every set must give the baseline's bits
+    /// (WinogradTests checks the active set's convolution against a direct sum). Counts leave tails.
+    @Test(arguments: sets)
+    func winogradTransformsGiveTheBaselineBits(_ name: String) {
+        let set = KernelSet.supportedByThisCPU.first { $0.name == name }!, baseline = KernelSet.baseline
+        func run(_ kernels: KernelSet) -> [UInt32] {
+            let filters = 37, tiles = 21, rowStride = 2 * tiles + 34
+            let weights = Self.values(filters * 9, spread: 3), rows = Self.values(4 * rowStride, spread: 5)
+            let products = Self.values(16 * tiles, spread: 7)
+            var u = [Float](repeating: 0, count: 16 * filters), v = [Float](repeating: 0, count: 16 * tiles)
+            var pixels = [Float](repeating: 0, count: 2 * 2 * tiles)
+            kernels.winogradFilters(weights, &u, filters, filters)
+            kernels.winogradInput(rows, rowStride, tiles, &v, tiles)
+            kernels.winogradOutput(products, tiles, tiles, 0.25, &pixels, 2 * tiles)
+            return (u + v + pixels).map(\.bitPattern)
+        }
+        #expect(run(set) == run(baseline), "\(name) differs from baseline")
+    }
 }
