@@ -167,28 +167,34 @@ private func checkAgainstNaiveLoops() throws {
         let worst = zip(actual.scalars, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
         guard worst < 1e-4 else { throw BenchCheckFailure(description: "\(name) differs from the naive loop by \(worst); not timing a wrong kernel") }
     }
-    let x = randomTensor([2, 8, 9, 7], seed: 20), w = randomTensor([5, 8, 3, 3], seed: 21), b = randomTensor([5], seed: 22)
-    for (stride, padding) in [(1, Padding.all(1)), (2, Padding.bottomRight)] {
-        let y = Ops.conv2d(x, weight: w, bias: b, stride: stride, padding: padding)
+    // im2col at stride 2 and on a small plane; Winograd F(2×2, 3×3) at 32 channels × 1150 output pixels.
+    let convolutions: [(channels: Int, height: Int, width: Int, stride: Int, padding: Padding)] = [
+        (8, 9, 7, 1, .all(1)), (8, 9, 7, 2, .bottomRight), (32, 23, 25, 1, .all(1)),
+    ]
+    for (index, c) in convolutions.enumerated() {
+        let seed = UInt64(20 + 3 * index)
+        let x = randomTensor([2, c.channels, c.height, c.width], seed: seed)
+        let w = randomTensor([5, c.channels, 3, 3], seed: seed + 1), b = randomTensor([5], seed: seed + 2)
+        let y = Ops.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding)
         var expected: [Double] = []
         let (oh, ow) = (y.shape[2], y.shape[3])
         for n in 0..<2 { for co in 0..<5 { for oy in 0..<oh { for ox in 0..<ow {
             var sum = Double(b[co])
-            for ci in 0..<8 { for ky in 0..<3 { for kx in 0..<3 {
-                let iy = oy * stride + ky - padding.top, ix = ox * stride + kx - padding.left
-                if iy >= 0 && iy < 9 && ix >= 0 && ix < 7 { sum += Double(x[n, ci, iy, ix]) * Double(w[co, ci, ky, kx]) }
+            for ci in 0..<c.channels { for ky in 0..<3 { for kx in 0..<3 {
+                let iy = oy * c.stride + ky - c.padding.top, ix = ox * c.stride + kx - c.padding.left
+                if iy >= 0 && iy < c.height && ix >= 0 && ix < c.width { sum += Double(x[n, ci, iy, ix]) * Double(w[co, ci, ky, kx]) }
             } } }
             expected.append(sum)
         } } } }
-        try expectClose("conv2d stride \(stride)", y, expected)
+        try expectClose("conv2d \(c.channels) channels \(c.height)×\(c.width) stride \(c.stride)", y, expected)
     }
-    let t = randomTensor([2, 13, 16], seed: 23), lw = randomTensor([24, 16], seed: 24)
+    let t = randomTensor([2, 13, 16], seed: 30), lw = randomTensor([24, 16], seed: 31)
     var linearExpected: [Double] = []
     for row in 0..<26 { for o in 0..<24 {
         linearExpected.append((0..<16).reduce(0.0) { $0 + Double(t.scalars[row * 16 + $1]) * Double(lw[o, $1]) })
     } }
     try expectClose("linear", Ops.linear(t, weight: lw), linearExpected)
-    let q = randomTensor([1, 300, 16], seed: 25), k = randomTensor([1, 11, 16], seed: 26)
+    let q = randomTensor([1, 300, 16], seed: 32), k = randomTensor([1, 11, 16], seed: 33)
     var attentionExpected = [Double](repeating: 0, count: 300 * 16)
     for head in 0..<2 { for i in 0..<300 {
         let scores = (0..<11).map { j in (0..<8).reduce(0.0) { $0 + Double(q[0, i, head * 8 + $1]) * Double(k[0, j, head * 8 + $1]) } / 8.0.squareRoot() }
