@@ -27,6 +27,19 @@ final class MappedFile: @unchecked Sendable {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
+    /// Drops the pages that lie wholly inside `range` (byte offsets) from this process's resident memory
+    /// (`madvise(MADV_DONTNEED)`). Nothing is lost: the mapping is private and never written, so a page
+    /// touched again is read back from the file. For bytes already converted into memory of their own.
+    func releasePages(_ range: Range<Int>) {
+        guard let base = bytes.baseAddress, !range.isEmpty else { return }
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let start = (range.lowerBound + pageSize - 1) / pageSize * pageSize
+        let end = min(range.upperBound, bytes.count) / pageSize * pageSize
+        guard end > start else { return }
+        // Best effort: a failure only means the pages stay resident.
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
     deinit {
         if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
     }

@@ -61,7 +61,16 @@ struct StoredTensor: Sendable, Equatable {
         } else {
             gather(from: first, into: storage.base)
         }
+        // The converted copy is what is used from now on: without this, a 16-bit checkpoint would stay
+        // resident beside its f32 copy (8.3 GB instead of 5.6 GB for the full model).
+        file.releasePages(byteOffset..<(byteOffset + max(1, storedElementSpan) * dtype.byteCount))
         return Tensor(shape: shape, storage: storage)
+    }
+
+    /// Elements from element (0, …, 0) to the last one the strides reach, inclusive (`elementCount > 0`;
+    /// below 1 only for negative strides, which `torch.save` never writes).
+    private var storedElementSpan: Int {
+        zip(shape, strides).reduce(1) { span, axis in span + (axis.0 - 1) * axis.1 }
     }
 
     /// Visits the elements in row-major index order, following the strides (which may be 0 or overlap).

@@ -23,7 +23,7 @@ public struct WeightStore: Sendable {
     /// A safetensors header's `__metadata__` (`customnet.weights: random, seed 0` for `model init-random`); empty for torch files.
     public let metadata: [String: String]
     private let positions: [String: Int]
-    private let file: MappedFile
+    let file: MappedFile
 
     /// Opens and checks the file at `path`.
     public init(path: String) throws(WeightFileError) {

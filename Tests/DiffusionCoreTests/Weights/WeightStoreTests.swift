@@ -41,4 +41,40 @@ struct WeightStoreTests {
         #expect(tensor.scalars[0] == 42)
         #expect(try WeightStore(path: WeightFixtures.path("torch_fp32.pt")).tensor("linear.bias").scalars == original)
     }
+
+    /// A converted tensor has memory of its own, so its 16-bit bytes leave the process's resident set
+    /// (the whole checkpoint would otherwise stay resident beside its f32 copy); f32 views still work.
+    @Test func convertingATensorReleasesItsPagesOfTheMapping() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path + "/half.safetensors"
+        let count = 1 << 21
+        let values = Tensor(shape: [count], scalars: (0..<count).map { Float($0 % 2048) / 8 })
+        try SafetensorsWriter.write(["half": values], to: path, dtype: .f16)
+        let store = try WeightStore(path: path)
+        let base = try #require(store.file.bytes.baseAddress)
+
+        let first = try store.tensor("half")
+        #expect(first.scalars == values.scalars, "f16 holds these values exactly")
+        let resident = try Self.residentKilobytes(ofMappingAt: base)
+        #expect(resident < 64, "\(resident) kB of the 4 MB f16 data still resident after conversion")
+        #expect(try store.tensor("half").scalars == values.scalars, "released pages are read back from the file")
+    }
+
+    /// `Rss` of the mapping starting at `address`, from /proc/self/smaps.
+    static func residentKilobytes(ofMappingAt address: UnsafeRawPointer) throws -> Int {
+        // Read to the end: procfs files report size 0.
+        let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/smaps"))
+        defer { try? handle.close() }
+        let smaps = String(decoding: try handle.readToEnd() ?? Data(), as: UTF8.self)
+        let start = String(UInt(bitPattern: address), radix: 16) + "-"
+        var inMapping = false
+        for line in smaps.split(separator: "\n") {
+            if line.first?.isHexDigit == true && line.contains("-") {
+                inMapping = line.hasPrefix(start) || line.hasPrefix("0" + start)
+            } else if inMapping, line.hasPrefix("Rss:") {
+                return Int(line.split(separator: " ", omittingEmptySubsequences: true)[1])!
+            }
+        }
+        throw CocoaError(.fileReadNoSuchFile, userInfo: [NSLocalizedDescriptionKey: "no mapping at \(start) in /proc/self/smaps"])
+    }
 }
