@@ -24,6 +24,16 @@ public enum Compute {
         }
     }
 
+    private static let keepsFilters = Atomic<Bool>(false)
+
+    /// Whether layers pass their `WinogradFilterCache` to `Ops.conv2d`, keeping transformed filters:
+    /// faster convolutions (the customnet-v1 UNet step about 15 % here) for more memory (about 2.4 GB
+    /// there). Off by default; set it before the first render.
+    public static var keepsWinogradFilters: Bool {
+        get { keepsFilters.load(ordering: .relaxed) }
+        set { keepsFilters.store(newValue, ordering: .relaxed) }
+    }
+
     private static let defaultThreadCount = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// OpenBLAS on one thread, set once before the first product.

@@ -15,13 +15,17 @@ public struct Padding: Sendable, Equatable {
 }
 
 extension Ops {
-    /// 2-D convolution as `torch.nn.functional.conv2d`, by im2col and one GEMM per block of output rows.
+    /// 2-D convolution as `torch.nn.functional.conv2d`: Winograd F(2×2, 3×3) for 3×3 stride-1
+    /// convolutions on large enough planes, otherwise im2col and one GEMM per block of output rows.
     /// - Parameters:
     ///   - x: `(n, cin, h, w)`.
     ///   - weight: `(cout, cin, kh, kw)`.
     ///   - bias: `(cout)` or nil.
+    ///   - filterCache: where this convolution keeps its Winograd filters (always pass it the same
+    ///     `weight`); with one, planes down to 128 output pixels use Winograd.
     /// - Returns: `(n, cout, ho, wo)` with `ho = (h + top + bottom − kh) / stride + 1`, likewise `wo`.
-    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .all(0)) -> Tensor {
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .all(0),
+                              filterCache: WinogradFilterCache? = nil) -> Tensor {
         Profiler.measure("conv2d") {
             precondition(x.shape.count == 4 && weight.shape.count == 4 && x.shape[1] == weight.shape[1],
                          "conv2d: input \(x.shape) (n, cin, h, w) does not match weight \(weight.shape) (cout, cin, kh, kw)")
@@ -39,8 +43,8 @@ extension Ops {
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
             // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
             // below the BLAS peak: there all images share one GEMM.
-            if Winograd.suits(geometry, batch: batch) {
-                Winograd.convolve(x, weight: weight, bias: bias, geometry: geometry, into: output)
+            if Winograd.suits(geometry, batch: batch, filtersCached: filterCache != nil) {
+                Winograd.convolve(x, weight: weight, filters: filterCache?.filters(for: weight), bias: bias, geometry: geometry, into: output)
             } else if batch > 1 && geometry.outPlane < 1024 {
                 convolveBatched(x, weight: weight, bias: bias, geometry: geometry, into: output)
             } else {

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, 2015): each
 /// 2×2 block of output pixels comes from a 4×4 input patch through 16 products instead of 36, so the
 /// convolution becomes 16 GEMMs of `(cout × cin) · (cin × tiles)`, 2.25× fewer operations than im2col's
@@ -11,19 +13,22 @@ enum Winograd {
     /// Input patch side (4) and output block side (2) of F(2×2, 3×3).
     static let patch = 4, block = 2
 
-    /// Output pixels (over the whole batch) below which im2col wins. Each of the 16 GEMMs then has fewer
-    /// than 256 columns, so it runs bound by reading its `cout × cin` weights, and the weights are
-    /// transformed again on every call. Measured on the UNet at batch 2 (2 cores, Zen 4): 16² planes
-    /// (n = 512 pixels) took 0.64 s per step with Winograd against 0.45 s with im2col; 32² planes
-    /// (n = 2048) took 0.25 s against 0.45 s.
+    /// Output pixels (over the whole batch) below which im2col wins when the filters are transformed on
+    /// every call: the transform reads the weights and writes 16/9 of them again, which small planes do
+    /// not earn back. Measured on the UNet at batch 2 (2 cores, Zen 4): 16² planes (512 pixels) took
+    /// 0.64 s per step with Winograd against 0.45 s with im2col; 32² planes (2048) 0.25 s against 0.45 s.
     static let minimumOutputPixels = 1024
+
+    /// The same with filters kept in a `WinogradFilterCache`: 8² planes at batch 2 (128 pixels, 1280
+    /// channels) took 20 ms against im2col's 30 ms; the whole UNet step 2.31–2.38 s against 2.80–3.16 s.
+    static let minimumOutputPixelsWithCachedFilters = 128
 
     /// Whether F(2×2, 3×3) pays for itself here: 3×3, stride 1, enough input channels for the 16 GEMMs'
     /// reduction (the UNet's and VAE's first convolutions have 8 and 3), and enough output pixels that
     /// the GEMMs are compute-bound (see `minimumOutputPixels`).
-    static func suits(_ g: ConvolutionGeometry, batch: Int) -> Bool {
+    static func suits(_ g: ConvolutionGeometry, batch: Int, filtersCached: Bool) -> Bool {
         g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.inChannels >= 32
-            && batch * g.outPlane >= minimumOutputPixels
+            && batch * g.outPlane >= (filtersCached ? minimumOutputPixelsWithCachedFilters : minimumOutputPixels)
     }
 
     /// Floats of transformed input per chunk (8 MiB), so that it and the products stay in the
@@ -32,7 +37,8 @@ enum Winograd {
 
     /// `output (n, cout, ho, wo) = conv2d(x, weight) + bias`; `g` describes one image. `chunkFloats` is
     /// there for tests, which need several chunks on small shapes.
-    static func convolve(_ x: Tensor, weight: Tensor, bias: Tensor?, geometry g: ConvolutionGeometry,
+    /// `filters`: the transformed weights from `transformedFilters(_:)`, or nil to transform them here.
+    static func convolve(_ x: Tensor, weight: Tensor, filters: Tensor? = nil, bias: Tensor?, geometry g: ConvolutionGeometry,
                          into output: UnsafeMutablePointer<Float>, chunkFloats: Int = chunkFloats) {
         let batch = x.shape[0], inChannels = g.inChannels, outChannels = weight.shape[0]
         let tileRows = (g.outHeight + 1) / 2, tileColumns = (g.outWidth + 1) / 2
@@ -41,11 +47,12 @@ enum Winograd {
         let rowsPerChunk = max(1, min(allTileRows, chunkFloats / (16 * inChannels * tileColumns)))
         let chunkTiles = rowsPerChunk * tileColumns
 
-        let transformedWeights = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * inChannels)
+        let filters = filters ?? transformedFilters(weight)
+        precondition(filters.shape == [16, outChannels, inChannels], "Winograd: filters \(filters.shape) are not those of weight \(weight.shape)")
+        let transformedWeights = filters.basePointer
         let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * chunkTiles)
         let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * chunkTiles)
-        defer { transformedWeights.deallocate(); transformedInput.deallocate(); products.deallocate() }
-        transformWeights(weight.basePointer, outChannels: outChannels, inChannels: inChannels, into: transformedWeights)
+        defer { transformedInput.deallocate(); products.deallocate() }
         Compute.prepareSingleThreadedBLAS()
 
         let layout = TileLayout(geometry: g, tileRows: tileRows, tileColumns: tileColumns)
@@ -79,13 +86,16 @@ enum Winograd {
         func rowInImage(ofTileRow r: Int) -> Int { r % tileRows }
     }
 
-    /// `U = G g Gᵀ` for every (cout, cin) filter, stored as 16 matrices `(cout, cin)`, one per component.
-    private static func transformWeights(_ weight: UnsafePointer<Float>, outChannels: Int, inChannels: Int,
-                                         into u: UnsafeMutablePointer<Float>) {
-        let kernels = KernelSet.active
+    /// `U = G g Gᵀ` for every (cout, cin) filter of `weight` `(cout, cin, 3, 3)`: `(16, cout, cin)`, one
+    /// matrix per component.
+    static func transformedFilters(_ weight: Tensor) -> Tensor {
+        let outChannels = weight.shape[0], inChannels = weight.shape[1], kernels = KernelSet.active
+        let (filters, u) = Tensor.uninitialized([16, outChannels, inChannels])
+        let w = weight.basePointer
         Compute.parallelFor(outChannels) { o in
-            kernels.winogradFilters(weight + o * inChannels * 9, u + o * inChannels, inChannels, outChannels * inChannels)
+            kernels.winogradFilters(w + o * inChannels * 9, u + o * inChannels, inChannels, outChannels * inChannels)
         }
+        return filters
     }
 
     /// `V = Bᵀ d B` for every 4×4 patch `d` of one input channel in the chunk's tile rows; component `e`
@@ -133,6 +143,29 @@ enum Winograd {
                 let y = 2 * layout.rowInImage(ofTileRow: globalRow) + a
                 if y < g.outHeight { (plane + y * g.outWidth).update(from: pixels + a * rowStride, count: g.outWidth) }
             }
+        }
+    }
+}
+
+/// One convolution's filters in the Winograd domain, kept after the first call that needs them so later
+/// calls skip the transform (and small planes can use F(2×2, 3×3) too). They take 16/9 of the 3×3
+/// weights' memory: about 2.4 GB for the customnet-v1 UNet. A layer owns one per convolution and passes
+/// it to `Ops.conv2d` while `Compute.keepsWinogradFilters` is on.
+public final class WinogradFilterCache: Sendable {
+    private let filters = Mutex<Tensor?>(nil)
+
+    public init() {}
+
+    /// Whether the filters have been computed and kept.
+    public var isFilled: Bool { filters.withLock { $0 != nil } }
+
+    /// The transformed `weight`, computed on the first call. `weight` must be the same tensor every time.
+    func filters(for weight: Tensor) -> Tensor {
+        filters.withLock { kept in
+            if let kept { return kept }
+            let computed = Winograd.transformedFilters(weight)
+            kept = computed
+            return computed
         }
     }
 }

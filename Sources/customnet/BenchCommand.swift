@@ -229,11 +229,14 @@ struct BenchGenerator: ParsableCommand {
     @Option(help: "JSON written by ops/bench/generator_torch.py, to print PyTorch seconds and PyTorch/Swift ratios.")
     var torch: String?
 
+    @OptionGroup var winogradFilters: WinogradFilterOption
+
     @Option(help: "A customnet-v1 checkpoint in the official layout to map instead of random weights (for instance from `customnet model init-random --preset customnet-v1`).")
     var model: String?
 
     func run() throws {
         Compute.threadCount = threads
+        winogradFilters.apply()
         let torchSeconds = try torch.map { try loadTorchSeconds(path: $0, writtenBy: "ops/bench/generator_torch.py") } ?? [:]
         let preset = CustomNetPreset.customNetV1
         let buildStart = ContinuousClock.now

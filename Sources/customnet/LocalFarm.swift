@@ -33,10 +33,11 @@ final class LocalFarm {
     }
 
     /// Starts worker `index` for `job`'s model and metric encoders.
-    func startWorker(index: Int, coordinator endpoint: String, job: JobSpec, threads: Int) throws {
+    func startWorker(index: Int, coordinator endpoint: String, job: JobSpec, threads: Int, keepWinogradFilters: Bool) throws {
         var arguments = ["worker", "--coordinator", endpoint, "--model", job.model.checkpoint, "--preset", job.model.preset,
                          "--worker-id", "\(Self.hostname())-local-\(index)", "--outbox", "\(folder.path)/outbox-\(index)",
                          "--threads", "\(threads)"]
+        if keepWinogradFilters { arguments.append("--keep-winograd-filters") }
         if let dino = job.metrics?.dino { arguments += ["--dino", dino] }
         if let clip = job.metrics?.clip { arguments += ["--clip", clip] }
         workers.append(try launch(arguments, log: "worker-\(index)"))

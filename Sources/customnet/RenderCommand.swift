@@ -45,6 +45,8 @@ struct Render: ParsableCommand {
     @Option(help: "Threads for the tensor ops and OpenBLAS (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var winogradFilters: WinogradFilterOption
+
     @Option(help: "Folder to write each step's latent as .npy, for debugging.")
     var saveLatents: String?
 
@@ -53,6 +55,7 @@ struct Render: ParsableCommand {
 
     func run() throws {
         if let threads { Compute.threadCount = threads }
+        winogradFilters.apply()
         let request = try makeRequest()
         let tokenizer = try ClipTokenizer(openCLIPMergesFileAt: ClipVocabularyFile.locate())
         let store = try WeightStore(path: model)

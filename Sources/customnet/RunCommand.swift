@@ -25,6 +25,8 @@ struct Run: ParsableCommand {
     @Option(help: "Threads per worker (default: the cores divided among the workers).")
     var threads: Int?
 
+    @OptionGroup var winogradFilters: WinogradFilterOption
+
     @Option(help: "State folder (default: state/<job name>).")
     var state: String?
 
@@ -68,7 +70,8 @@ struct Run: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let perWorker = threads ?? max(1, cores / workers)
         for index in 0..<workers {
-            try farm.startWorker(index: index, coordinator: endpoints.workers, job: job, threads: perWorker)
+            try farm.startWorker(index: index, coordinator: endpoints.workers, job: job, threads: perWorker,
+                                keepWinogradFilters: winogradFilters.keepWinogradFilters)
         }
         let outcome = try watch(job: job.name, client: client, farm: farm, interrupted: interrupted)
         farm.stop()

@@ -43,6 +43,8 @@ struct WorkerCommand: ParsableCommand {
     @Option(help: "Threads for the tensor ops (default: all cores).")
     var threads: Int?
 
+    @OptionGroup var winogradFilters: WinogradFilterOption
+
     @Option(name: .customLong("drain-timeout"), help: "On SIGTERM, seconds the running task may take to finish before it is cancelled (a full-size image takes minutes).")
     var drainTimeout: Double = 600
 
@@ -62,6 +64,7 @@ struct WorkerCommand: ParsableCommand {
         try FarmLogging.bootstrap(level: logLevel)
         let log = Logger(label: "customnet.worker")
         if let threads { Compute.threadCount = threads }
+        winogradFilters.apply()
         let checkpoint = model!
         let digest = try FileDigests().sha256(ofFileAt: checkpoint)
         let executor: any TaskExecutor

@@ -28,6 +28,12 @@ struct RenderCommandTests {
         #expect(result.output.contains("wrote \(result.out) (64×64, preset tiny)"))
     }
 
+    @Test func rendersWithKeptWinogradFilters() throws {
+        let result = try render(["--prompt", "a toy", "--keep-winograd-filters"])
+        #expect(result.status == 0, "\(result.output)")
+        #expect(FileManager.default.contents(atPath: result.out)?.starts(with: [0x89, 0x50, 0x4E, 0x47]) == true)
+    }
+
     @Test(arguments: [
         (["--box", "0,0,100,100"], "box 0,0,100,100 is outside the 64×64 frame"),
         (["--box", "5,5,5,40"], "box 5,5,5,40 is empty"),

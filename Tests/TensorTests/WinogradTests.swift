@@ -98,16 +98,41 @@ struct WinogradTests {
         #expect(single == double)
     }
 
+    @Test func keptFiltersGiveTheSameBitsAndLetSmallPlanesUseWinograd() {
+        let c = Self.cases[1]
+        let x = Self.random([c.batch, c.inChannels, c.height, c.width], seed: 7)
+        let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 8)
+        let g = Self.geometry(c)
+        let (kept, keptOutput) = Tensor.uninitialized([c.batch, c.outChannels, g.outHeight, g.outWidth])
+        Winograd.convolve(x, weight: weight, filters: Winograd.transformedFilters(weight), bias: nil, geometry: g, into: keptOutput)
+        #expect(kept.scalars.map(\.bitPattern) == Self.winograd(x, weight, nil, g).scalars.map(\.bitPattern))
+
+        // 8×8 at batch 2 (128 pixels): im2col without a cache, Winograd with one, both near the direct sum.
+        let small = Self.random([2, 32, 8, 8], seed: 9), smallWeight = Self.random([16, 32, 3, 3], seed: 10)
+        let cache = WinogradFilterCache()
+        let direct = Ops.conv2d(small, weight: smallWeight, padding: .all(1))
+        let first = Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache)
+        #expect(cache.isFilled)
+        let again = Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache)
+        #expect(first.scalars.map(\.bitPattern) == again.scalars.map(\.bitPattern))
+        #expect(first.scalars.map(\.bitPattern) != direct.scalars.map(\.bitPattern), "the cache should switch this plane to Winograd")
+        let worst = zip(first.scalars, direct.scalars).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-4, "Winograd and im2col differ by \(worst)")
+    }
+
     @Test func onlyLarge3x3Stride1ConvolutionsUseIt() {
         func g(_ cin: Int, _ side: Int, kernel: Int = 3, stride: Int = 1) -> ConvolutionGeometry {
             ConvolutionGeometry(inChannels: cin, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel,
                                 stride: stride, padding: .all(1), outHeight: side, outWidth: side)
         }
-        #expect(Winograd.suits(g(320, 32), batch: 2))
-        #expect(Winograd.suits(g(128, 256), batch: 1))
-        #expect(!Winograd.suits(g(1280, 16), batch: 2), "512 output pixels: the GEMMs are weight-bound")
-        #expect(!Winograd.suits(g(8, 64), batch: 2), "8 input channels: too short a reduction")
-        #expect(!Winograd.suits(g(320, 32, stride: 2), batch: 2))
-        #expect(!Winograd.suits(g(320, 32, kernel: 1), batch: 2))
+        #expect(Winograd.suits(g(320, 32), batch: 2, filtersCached: false))
+        #expect(Winograd.suits(g(128, 256), batch: 1, filtersCached: false))
+        #expect(!Winograd.suits(g(1280, 16), batch: 2, filtersCached: false), "512 output pixels: transforming the filters costs more than it saves")
+        #expect(Winograd.suits(g(1280, 16), batch: 2, filtersCached: true))
+        #expect(Winograd.suits(g(1280, 8), batch: 2, filtersCached: true))
+        #expect(!Winograd.suits(g(1280, 4), batch: 2, filtersCached: true), "32 output pixels: weight-bound either way")
+        #expect(!Winograd.suits(g(8, 64), batch: 2, filtersCached: true), "8 input channels: too short a reduction")
+        #expect(!Winograd.suits(g(320, 32, stride: 2), batch: 2, filtersCached: true))
+        #expect(!Winograd.suits(g(320, 32, kernel: 1), batch: 2, filtersCached: true))
     }
 }

@@ -19,6 +19,8 @@ public struct Conv2d: Sendable {
     public let bias: Tensor?
     public let stride: Int
     public let padding: Padding
+    /// Its Winograd filters, kept when `Compute.keepsWinogradFilters` is on.
+    let filterCache = WinogradFilterCache()
 
     public init(_ parameters: ParameterSource, input: Int, output: Int, kernel: Int, stride: Int = 1,
                 padding: Padding? = nil, bias hasBias: Bool = true) {
@@ -29,7 +31,8 @@ public struct Conv2d: Sendable {
     }
 
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        Ops.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding)
+        Ops.conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding,
+                   filterCache: Compute.keepsWinogradFilters ? filterCache : nil)
     }
 }
 
