@@ -49,7 +49,7 @@ struct BenchOps: ParsableCommand {
             } else {
                 line += String(repeating: " ", count: 34)
             }
-            if let reference = torchSeconds[benchmark.name] {
+            if let reference = torchSeconds[benchmark.torchName ?? benchmark.name] {
                 row["torch_seconds"] = reference
                 row["torch_over_swift"] = reference / seconds
                 line += String(format: "  %9.2f  %11.2f", reference * 1000, reference / seconds)
@@ -70,6 +70,8 @@ private struct Benchmark {
     struct GEMM { let m, n, k: Int; var count = 1 }
     let name: String
     let gemm: GEMM?
+    /// The PyTorch op this one is compared with, when not the one of the same name.
+    var torchName: String? = nil
     let run: () -> Void
 }
 
@@ -88,9 +90,15 @@ private func benchmarks() -> [Benchmark] {
                                           ("conv3x3 8x8x1280", 2, 1280, 8), ("conv3x3 VAE 256x256x128", 1, 128, 256)] {
         let x = randomTensor([batch, channels, size, size], seed: 1), w = randomTensor([channels, channels, 3, 3], seed: 2)
         let b = randomTensor([channels], seed: 3)
-        list.append(Benchmark(name: name, gemm: .init(m: channels, n: size * size, k: channels * 9, count: batch)) {
-            _ = Ops.conv2d(x, weight: w, bias: b, padding: .all(1))
-        })
+        let gemm = Benchmark.GEMM(m: channels, n: size * size, k: channels * 9, count: batch)
+        list.append(Benchmark(name: name, gemm: gemm) { _ = Ops.conv2d(x, weight: w, bias: b, padding: .all(1)) })
+        // What `--keep-winograd-filters` gives the UNet's 16² and 8² levels (the untimed first run fills the cache).
+        if size == 16 || size == 8 {
+            let cache = WinogradFilterCache()
+            list.append(Benchmark(name: name + " kept filters", gemm: gemm, torchName: name) {
+                _ = Ops.conv2d(x, weight: w, bias: b, padding: .all(1), filterCache: cache)
+            })
+        }
     }
     let tokens = randomTensor([2, 1024, 320], seed: 4)
     for out in [320, 2560] {
