@@ -41,11 +41,11 @@ extension Ops {
                 inChannels: inChannels, height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                 stride: stride, padding: padding, outHeight: outHeight, outWidth: outWidth)
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-            // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
-            // below the BLAS peak: there all images share one GEMM.
             if Winograd.suits(geometry, batch: batch, filtersCached: filterCache != nil) {
                 Winograd.convolve(x, weight: weight, filters: filterCache?.filters(for: weight), bias: bias, geometry: geometry, into: output)
             } else if batch > 1 && geometry.outPlane < 1024 {
+                // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
+                // below the BLAS peak: there all images share one GEMM.
                 convolveBatched(x, weight: weight, bias: bias, geometry: geometry, into: output)
             } else {
                 for image in 0..<batch { convolveOne(x, image: image, weight: weight, bias: bias, geometry: geometry, into: output) }

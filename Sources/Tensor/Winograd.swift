@@ -3,16 +3,13 @@ import Synchronization
 /// 3×3 stride-1 convolution by Winograd's minimal filtering F(2×2, 3×3) (Lavin & Gray, 2015): each
 /// 2×2 block of output pixels comes from a 4×4 input patch through 16 products instead of 36, so the
 /// convolution becomes 16 GEMMs of `(cout × cin) · (cin × tiles)`, 2.25× fewer operations than im2col's
-/// one GEMM. The transforms only add, subtract and halve, so the result differs from the direct sum by a
-/// few float roundings (≈1e-7 relative), not by an approximation.
+/// one GEMM. The transforms only add, subtract and halve, so the result differs from the direct sum by
+/// float roundings (tested within 2e-6 of Σ|w·x|), not by an approximation.
 ///
-/// Work is cut into chunks of whole tile rows of one image, chosen from the shape alone; within a chunk
-/// every output value is computed by one fixed sequence of operations, so results do not depend on the
-/// thread count.
+/// Work is cut into chunks of whole tile rows, numbered across the batch and chosen from the shape alone;
+/// within a chunk every output value is computed by one fixed sequence of operations, so results do not
+/// depend on the thread count.
 enum Winograd {
-    /// Input patch side (4) and output block side (2) of F(2×2, 3×3).
-    static let patch = 4, block = 2
-
     /// Output pixels (over the whole batch) below which im2col wins when the filters are transformed on
     /// every call: the transform reads the weights and writes 16/9 of them again, which small planes do
     /// not earn back. Measured on the UNet at batch 2 (2 cores, Zen 4): 16² planes (512 pixels) took

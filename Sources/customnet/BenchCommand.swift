@@ -175,15 +175,17 @@ private func checkAgainstNaiveLoops() throws {
         let worst = zip(actual.scalars, expected).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
         guard worst < 1e-4 else { throw BenchCheckFailure(description: "\(name) differs from the naive loop by \(worst); not timing a wrong kernel") }
     }
-    // im2col at stride 2 and on a small plane; Winograd F(2×2, 3×3) at 32 channels × 1150 output pixels.
-    let convolutions: [(channels: Int, height: Int, width: Int, stride: Int, padding: Padding)] = [
-        (8, 9, 7, 1, .all(1)), (8, 9, 7, 2, .bottomRight), (32, 23, 25, 1, .all(1)),
+    // im2col at stride 2 and on a small plane; Winograd F(2×2, 3×3) at 32 channels × 1150 output pixels,
+    // and with kept filters on 128 output pixels (as `--keep-winograd-filters` runs the UNet's 8² level).
+    let convolutions: [(channels: Int, height: Int, width: Int, stride: Int, padding: Padding, keptFilters: Bool)] = [
+        (8, 9, 7, 1, .all(1), false), (8, 9, 7, 2, .bottomRight, false), (32, 23, 25, 1, .all(1), false), (32, 8, 8, 1, .all(1), true),
     ]
     for (index, c) in convolutions.enumerated() {
         let seed = UInt64(20 + 3 * index)
         let x = randomTensor([2, c.channels, c.height, c.width], seed: seed)
         let w = randomTensor([5, c.channels, 3, 3], seed: seed + 1), b = randomTensor([5], seed: seed + 2)
-        let y = Ops.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding)
+        let y = Ops.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding,
+                           filterCache: c.keptFilters ? WinogradFilterCache() : nil)
         var expected: [Double] = []
         let (oh, ow) = (y.shape[2], y.shape[3])
         for n in 0..<2 { for co in 0..<5 { for oy in 0..<oh { for ox in 0..<ow {
@@ -194,7 +196,7 @@ private func checkAgainstNaiveLoops() throws {
             } } }
             expected.append(sum)
         } } } }
-        try expectClose("conv2d \(c.channels) channels \(c.height)×\(c.width) stride \(c.stride)", y, expected)
+        try expectClose("conv2d \(c.channels) channels \(c.height)×\(c.width) stride \(c.stride)\(c.keptFilters ? " kept filters" : "")", y, expected)
     }
     let t = randomTensor([2, 13, 16], seed: 30), lw = randomTensor([24, 16], seed: 31)
     var linearExpected: [Double] = []
