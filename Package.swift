@@ -10,7 +10,7 @@ var x86KernelVariants: [Target] {
         .target(name: "TensorKernelsX86V3",
                 swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
         .target(name: "TensorKernelsX86V4",
-                swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
+                swiftSettings: [.define("HAS_FMA"), .define("HAS_AVX512"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
     ]
     #else
     return []

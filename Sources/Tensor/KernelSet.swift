@@ -27,6 +27,8 @@ public struct KernelSet: Sendable {
     let winogradFilters: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
     let winogradInput: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
     let winogradOutput: @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
+    /// The fused attention kernel, where this set has one (AVX-512); `Ops.attention` uses sgemm elsewhere.
+    let attentionBlock: (@Sendable (AttentionBlock) -> Void)?
 
     /// The set every op uses.
     public static let active: KernelSet = {
@@ -62,7 +64,8 @@ public struct KernelSet: Sendable {
         meanAndInverseDeviation: { TensorKernels.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
         winogradFilters: { TensorKernels.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
         winogradInput: { TensorKernels.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-        winogradOutput: { TensorKernels.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
+        winogradOutput: { TensorKernels.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
+        attentionBlock: nil)
 
     #if arch(x86_64)
     static let x86V3 = KernelSet(
@@ -78,7 +81,8 @@ public struct KernelSet: Sendable {
         meanAndInverseDeviation: { TensorKernelsX86V3.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
         winogradFilters: { TensorKernelsX86V3.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
         winogradInput: { TensorKernelsX86V3.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-        winogradOutput: { TensorKernelsX86V3.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
+        winogradOutput: { TensorKernelsX86V3.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
+        attentionBlock: nil)
 
     static let x86V4 = KernelSet(
         name: "x86-64-v4",
@@ -93,7 +97,13 @@ public struct KernelSet: Sendable {
         meanAndInverseDeviation: { TensorKernelsX86V4.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
         winogradFilters: { TensorKernelsX86V4.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
         winogradInput: { TensorKernelsX86V4.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-        winogradOutput: { TensorKernelsX86V4.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) })
+        winogradOutput: { TensorKernelsX86V4.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
+        attentionBlock: { b in
+            TensorKernelsX86V4.Kernels.attentionBlock(queries: b.queries, queryCount: b.queryCount, queryStride: b.stride,
+                                                      keys: b.keys, values: b.values, keyCount: b.keyCount, keyStride: b.stride,
+                                                      headSize: b.headSize, scale: b.scale, causalFirstQuery: b.causalFirstQuery,
+                                                      output: b.output, outputStride: b.stride, scratch: b.scratch)
+        })
     #endif
 }
 

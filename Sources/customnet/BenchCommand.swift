@@ -211,7 +211,7 @@ private func checkAgainstNaiveLoops() throws {
         let peak = scores.max()!, weights = scores.map { Foundation.exp($0 - peak) }, total = weights.reduce(0, +)
         for d in 0..<8 { attentionExpected[i * 16 + head * 8 + d] = (0..<11).reduce(0.0) { $0 + weights[$1] / total * Double(k[0, $1, head * 8 + d]) } }
     } }
-    try expectClose("attention", Ops.attention(query: q, key: k, value: k, heads: 2, queryChunk: 128), attentionExpected)
+    try expectClose("attention", Ops.attention(query: q, key: k, value: k, heads: 2), attentionExpected)
 }
 
 /// Times the parts of one full-size render (`CustomNetPreset.customNetV1`) and adds them up to seconds
