@@ -13,8 +13,10 @@ extension Ops {
     ///   - key, value: `(b, nk, heads · d)`.
     ///   - heads: number of heads; channel `h·d + i` belongs to head `h`.
     ///   - causal: mask keys after each query's position (CLIP's text tower); needs `nq == nk`.
+    ///   - kernels: the kernel set; tests pass each one the CPU supports.
     /// - Returns: `(b, nq, heads · d)`, heads concatenated back on the channel axis.
-    public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool = false) -> Tensor {
+    public static func attention(query: Tensor, key: Tensor, value: Tensor, heads: Int, causal: Bool = false,
+                                 kernels: KernelSet = .active) -> Tensor {
         Profiler.measure("attention") {
             precondition(query.shape.count == 3 && key.shape.count == 3 && key.shape == value.shape
                          && query.shape[0] == key.shape[0] && query.shape[2] == key.shape[2] && heads >= 1 && query.shape[2] % heads == 0,
@@ -22,20 +24,19 @@ extension Ops {
             let (batch, queries, channels) = (query.shape[0], query.shape[1], query.shape[2])
             let keys = key.shape[1], headSize = channels / heads
             precondition(!causal || queries == keys, "attention: causal masking needs as many queries as keys, got \(queries) and \(keys)")
-            let fused = KernelSet.active.attentionBlock, softmax = KernelSet.active.softmax
+            let fused = kernels.attentionBlock, softmax = kernels.softmax
             // The sgemm path runs best on blocks of 256 queries (measured: 64 is about 4 % slower).
             let block = fused == nil ? 256 : AttentionBlock.capacity
             let blocksPerHead = (queries + block - 1) / block
             let scale = 1 / Float(headSize).squareRoot()
             let (y, output) = Tensor.uninitialized(query.shape)
             let q = query.basePointer, k = key.basePointer, v = value.basePointer
-            let scratchCount = block * (keys + (fused == nil ? 0 : headSize))
 
             if fused == nil { Compute.prepareSingleThreadedBLAS() }
             Compute.parallelFor(batch * heads * blocksPerHead) { item in
                 let image = item / (heads * blocksPerHead), head = (item / blocksPerHead) % heads
                 let first = (item % blocksPerHead) * block, rows = min(block, queries - first)
-                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: fused == nil ? rows * keys : block * (keys + headSize))
                 defer { scratch.deallocate() }
                 let headOffset = head * headSize
                 let qBlock = q + (image * queries + first) * channels + headOffset
