@@ -3,14 +3,15 @@
 import PackageDescription
 
 /// Sources/TensorKernels/Kernels.swift compiled again for newer x86-64 instruction sets (the folders
-/// hold symbolic links to it); Tensor picks one at start-up from the CPU's features.
+/// hold symbolic links to it; the AVX-512 one also holds the fused attention kernel, which needs its 32
+/// vector registers); Tensor picks one at start-up from the CPU's features.
 var x86KernelVariants: [Target] {
     #if arch(x86_64)
     return [
         .target(name: "TensorKernelsX86V3",
                 swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
         .target(name: "TensorKernelsX86V4",
-                swiftSettings: [.define("HAS_FMA"), .define("HAS_AVX512"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
+                swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
     ]
     #else
     return []

@@ -4,7 +4,7 @@ extension Ops {
     ///
     /// Work is spread over (batch, head, block of queries) items. With AVX-512 each item is one fused
     /// kernel on 64 queries (scores, softmax and the weighted sum of the values, queries in the vector
-    /// lanes: `Sources/TensorKernels/AttentionKernels.swift`); elsewhere it is two single-threaded sgemm
+    /// lanes: `Sources/TensorKernelsX86V4/AttentionKernels.swift`); elsewhere it is two single-threaded sgemm
     /// calls around a row softmax on 256 queries. Either way at most `threadCount × block × keys` scores
     /// exist at once, never the whole `(batch, heads, queries, keys)` matrix, and results do not depend
     /// on the thread count.

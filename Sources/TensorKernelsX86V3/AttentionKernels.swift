@@ -1,1 +1,0 @@
-../TensorKernels/AttentionKernels.swift
