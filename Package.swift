@@ -38,10 +38,11 @@ let package = Package(
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // Engine side: knows nothing of the farm.
         .target(name: "TensorKernels"),
-        .target(name: "Tensor", dependencies: ["COpenBLAS", "TensorKernels"] + x86KernelVariants.map { .target(name: $0.name) }),
+        .target(name: "Tensor", dependencies: ["COpenBLAS", "CMalloc", "TensorKernels"] + x86KernelVariants.map { .target(name: $0.name) }),
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO", "CZlib"]),
 
@@ -68,7 +69,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TensorKernels", "CMalloc"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore"]),
         .testTarget(name: "FarmProtocolTests", dependencies: ["FarmProtocol"]),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Tensor
 
 /// The `customnet` command line: the composition root of engine and farm.
 @main
@@ -12,6 +13,7 @@ struct CustomNet: ParsableCommand {
 
     static func main() {
         BLASKernelChoice.restartWithBetterKernelIfNeeded()
+        FreedMemoryPolicy.keepFreedBlocksForReuse()
         main(nil)
     }
 }
