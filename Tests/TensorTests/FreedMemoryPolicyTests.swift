@@ -1,6 +1,6 @@
 import CMalloc
 import Testing
-@testable import Tensor
+import Tensor
 
 /// `FreedMemoryPolicy` really moves glibc's mmap threshold: once applied, a 24 MB block comes from the
 /// heap (reusable after `free` without page faults) instead of a fresh mapping. glibc's default
