@@ -22,7 +22,7 @@ extension Ops {
     ///   - weight: `(cout, cin, kh, kw)`.
     ///   - bias: `(cout)` or nil.
     ///   - filterCache: where this convolution keeps its Winograd filters (always pass it the same
-    ///     `weight`); with one, planes down to 128 output pixels use Winograd.
+    ///     `weight`), so later calls skip their transform.
     /// - Returns: `(n, cout, ho, wo)` with `ho = (h + top + bottom − kh) / stride + 1`, likewise `wo`.
     public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Padding = .all(0),
                               filterCache: WinogradFilterCache? = nil) -> Tensor {
@@ -41,7 +41,7 @@ extension Ops {
                 inChannels: inChannels, height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                 stride: stride, padding: padding, outHeight: outHeight, outWidth: outWidth)
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-            if Winograd.suits(geometry, batch: batch, filtersCached: filterCache != nil) {
+            if Winograd.suits(geometry, batch: batch) {
                 Winograd.convolve(x, weight: weight, filters: filterCache?.filters(for: weight), bias: bias, geometry: geometry, into: output)
             } else if batch > 1 && geometry.outPlane < 1024 {
                 // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far

@@ -10,33 +10,43 @@ import Synchronization
 /// within a chunk every output value is computed by one fixed sequence of operations, so results do not
 /// depend on the thread count.
 enum Winograd {
-    /// Output pixels (over the whole batch) below which im2col wins when the filters are transformed on
-    /// every call: the transform reads the weights and writes 16/9 of them again, which small planes do
-    /// not earn back. Measured on the UNet at batch 2 (2 cores, Zen 4): 16² planes (512 pixels) took
-    /// 0.64 s per step with Winograd against 0.45 s with im2col; 32² planes (2048) 0.25 s against 0.45 s.
-    static let minimumOutputPixels = 1024
-
-    /// The same with filters kept in a `WinogradFilterCache`: 8² planes at batch 2 (128 pixels, 1280
-    /// channels) took 20 ms against im2col's 30 ms; the whole UNet step 2.31–2.38 s against 2.80–3.16 s.
-    static let minimumOutputPixelsWithCachedFilters = 128
+    /// Output pixels (over the whole batch) below which im2col wins: at 4² planes (32 pixels at batch 2)
+    /// the 16 GEMMs have 8 columns and both ways are bound by reading the weights. With the filters
+    /// transformed block by block (see `multiplyTransformingFilters`), 8² planes at batch 2 (128 pixels)
+    /// win too: 8²×1280 18.1–18.5 ms against im2col's 21.8 ms, 14.0–14.3 ms with kept filters (2 cores,
+    /// OpenBLAS Cooperlake kernel, sgemm ≈ 195 GFLOP/s); the UNet step 1.94–1.97 s → 1.86–1.90 s.
+    static let minimumOutputPixels = 128
 
     /// Whether F(2×2, 3×3) pays for itself here: 3×3, stride 1, enough input channels for the 16 GEMMs'
     /// reduction (the UNet's and VAE's first convolutions have 8 and 3), and enough output pixels that
-    /// the GEMMs are compute-bound (see `minimumOutputPixels`).
-    static func suits(_ g: ConvolutionGeometry, batch: Int, filtersCached: Bool) -> Bool {
-        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.inChannels >= 32
-            && batch * g.outPlane >= (filtersCached ? minimumOutputPixelsWithCachedFilters : minimumOutputPixels)
+    /// the GEMMs are not bound by reading the weights (see `minimumOutputPixels`).
+    static func suits(_ g: ConvolutionGeometry, batch: Int) -> Bool {
+        g.kernelHeight == 3 && g.kernelWidth == 3 && g.stride == 1 && g.inChannels >= 32 && batch * g.outPlane >= minimumOutputPixels
     }
 
     /// Floats of transformed input per chunk (8 MiB), so that it and the products stay in the
     /// last-level cache between the transforms and the GEMMs.
     static let chunkFloats = 2 << 20
 
-    /// `output (n, cout, ho, wo) = conv2d(x, weight) + bias`; `g` describes one image. `chunkFloats` is
-    /// there for tests, which need several chunks on small shapes.
+    /// Output channels per block when filters are transformed block by block: each block's filter
+    /// transform, 16 GEMMs and output transform run as one task on one thread, so its filters and
+    /// products stay in cache. 64 gave 12.5–13.0 ms at 16²×640 against 13.3–13.5 ms with 32 (im2col: 20.5 ms), and keeps
+    /// the UNet's 640–1280-channel convolutions at 10–20 blocks to share between the threads.
+    static let outChannelsPerBlock = 64
+
+    /// Transformed filters above this many floats (16 MiB, half of this machine's last-level cache) are
+    /// transformed block by block inside each chunk instead of once for the whole call: a block's
+    /// filters stay in cache for its 16 GEMMs, while a whole-call buffer (105 MB for 1280→1280) would be
+    /// read back from memory by every chunk.
+    static let largestFiltersTransformedOnce = 4 << 20
+
+    /// `output (n, cout, ho, wo) = conv2d(x, weight) + bias`; `g` describes one image. `chunkFloats` and
+    /// `largestFiltersTransformedOnce` are there for tests, which need several chunks and filters
+    /// transformed per block on small shapes.
     /// `filters`: the transformed weights from `transformedFilters(_:)`, or nil to transform them here.
     static func convolve(_ x: Tensor, weight: Tensor, filters: Tensor? = nil, bias: Tensor?, geometry g: ConvolutionGeometry,
-                         into output: UnsafeMutablePointer<Float>, chunkFloats: Int = chunkFloats) {
+                         into output: UnsafeMutablePointer<Float>, chunkFloats: Int = chunkFloats,
+                         largestFiltersTransformedOnce: Int = largestFiltersTransformedOnce) {
         let batch = x.shape[0], inChannels = g.inChannels, outChannels = weight.shape[0]
         let tileRows = (g.outHeight + 1) / 2, tileColumns = (g.outWidth + 1) / 2
         // Tile rows are numbered across the batch (image · tileRows + row), so small planes share GEMMs.
@@ -44,12 +54,16 @@ enum Winograd {
         let rowsPerChunk = max(1, min(allTileRows, chunkFloats / (16 * inChannels * tileColumns)))
         let chunkTiles = rowsPerChunk * tileColumns
 
-        let filters = filters ?? transformedFilters(weight)
-        precondition(filters.shape == [16, outChannels, inChannels], "Winograd: filters \(filters.shape) are not those of weight \(weight.shape)")
-        let transformedWeights = filters.basePointer
+        // Filters for the whole call, or nil when each block transforms its own in every chunk: that
+        // costs one transform per chunk, worth it only for filters too large to stay in cache.
+        let filtersTransformedPerBlock = filters == nil && 16 * outChannels * inChannels > largestFiltersTransformedOnce
+        let wholeFilters = filtersTransformedPerBlock ? nil : (filters ?? transformedFilters(weight))
+        if let wholeFilters {
+            precondition(wholeFilters.shape == [16, outChannels, inChannels],
+                         "Winograd: filters \(wholeFilters.shape) are not those of weight \(weight.shape)")
+        }
         let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * chunkTiles)
-        let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * chunkTiles)
-        defer { transformedInput.deallocate(); products.deallocate() }
+        defer { transformedInput.deallocate() }
         Compute.prepareSingleThreadedBLAS()
 
         let layout = TileLayout(geometry: g, tileRows: tileRows, tileColumns: tileColumns)
@@ -60,18 +74,78 @@ enum Winograd {
                 transformInput(x.basePointer, channel: channel, layout: layout, firstTileRow: firstRow, tileRows: rows,
                                into: transformedInput + channel * tiles, componentStride: inChannels * tiles)
             }
-            Compute.parallelFor(16) { component in
-                BLAS.sgemm(.none, .none, m: outChannels, n: tiles, k: inChannels,
-                           a: transformedWeights + component * outChannels * inChannels, lda: inChannels,
-                           b: transformedInput + component * inChannels * tiles, ldb: tiles,
-                           c: products + component * outChannels * tiles, ldc: tiles)
-            }
-            Compute.parallelFor(outChannels) { channel in
-                transformOutput(products + channel * tiles, componentStride: outChannels * tiles, bias: bias?.basePointer[channel] ?? 0,
-                                channel: channel, outChannels: outChannels, layout: layout, firstTileRow: firstRow, tileRows: rows,
-                                into: output)
+            let chunk = Chunk(layout: layout, firstTileRow: firstRow, tileRows: rows, input: transformedInput, inChannels: inChannels,
+                              outChannels: outChannels, bias: bias, output: output)
+            if let wholeFilters {
+                multiply(chunk, by: wholeFilters)
+            } else {
+                multiplyTransformingFilters(chunk, weight: weight)
             }
             firstRow += rows
+        }
+    }
+
+    /// One chunk of tile rows whose input is transformed: `input` holds component `e` of input channel
+    /// `c` for tile `t` at `(e · inChannels + c) · tiles + t`.
+    struct Chunk {
+        let layout: TileLayout
+        let firstTileRow, tileRows: Int
+        let input: UnsafeMutablePointer<Float>
+        let inChannels, outChannels: Int
+        let bias: Tensor?
+        let output: UnsafeMutablePointer<Float>
+        var tiles: Int { tileRows * layout.tileColumns }
+
+        /// `Y = Aᵀ M A + bias` for output channels `first ..< first + count`: component `e` of channel
+        /// `first + o` is at `products + e · componentStride + o · tiles`.
+        func transformOutput(_ products: UnsafePointer<Float>, first: Int, count: Int, componentStride: Int) {
+            for o in 0..<count {
+                Winograd.transformOutput(products + o * tiles, componentStride: componentStride, bias: bias?.basePointer[first + o] ?? 0,
+                                         channel: first + o, outChannels: outChannels, layout: layout, firstTileRow: firstTileRow,
+                                         tileRows: tileRows, into: output)
+            }
+        }
+    }
+
+    /// The chunk's 16 GEMMs over all output channels at once, one per thread at a time, then its output
+    /// transform.
+    private static func multiply(_ chunk: Chunk, by filters: Tensor) {
+        let outChannels = chunk.outChannels, inChannels = chunk.inChannels, tiles = chunk.tiles
+        let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * outChannels * tiles)
+        defer { products.deallocate() }
+        Compute.parallelFor(16) { component in
+            BLAS.sgemm(.none, .none, m: outChannels, n: tiles, k: inChannels,
+                       a: filters.basePointer + component * outChannels * inChannels, lda: inChannels,
+                       b: chunk.input + component * inChannels * tiles, ldb: tiles,
+                       c: products + component * outChannels * tiles, ldc: tiles)
+        }
+        Compute.parallelFor(outChannels) { channel in
+            chunk.transformOutput(products + channel * tiles, first: channel, count: 1, componentStride: outChannels * tiles)
+        }
+    }
+
+    /// The chunk's work in blocks of `outChannelsPerBlock` output channels, each a task on one thread:
+    /// transform the block's filters, its 16 GEMMs, its output transform.
+    private static func multiplyTransformingFilters(_ chunk: Chunk, weight: Tensor) {
+        let outChannels = chunk.outChannels, inChannels = chunk.inChannels, tiles = chunk.tiles
+        let blockSize = outChannelsPerBlock
+        let blocks = (outChannels + blockSize - 1) / blockSize
+        let weights = weight.basePointer, kernels = KernelSet.active
+        Compute.parallelFor(blocks) { block in
+            let first = block * blockSize, count = min(blockSize, outChannels - first)
+            let filters = UnsafeMutablePointer<Float>.allocate(capacity: 16 * count * inChannels)
+            let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * count * tiles)
+            defer { filters.deallocate(); products.deallocate() }
+            for o in 0..<count {
+                kernels.winogradFilters(weights + (first + o) * inChannels * 9, filters + o * inChannels, inChannels, count * inChannels)
+            }
+            for component in 0..<16 {
+                BLAS.sgemm(.none, .none, m: count, n: tiles, k: inChannels,
+                           a: filters + component * count * inChannels, lda: inChannels,
+                           b: chunk.input + component * inChannels * tiles, ldb: tiles,
+                           c: products + component * count * tiles, ldc: tiles)
+            }
+            chunk.transformOutput(products, first: first, count: count, componentStride: count * tiles)
         }
     }
 
@@ -145,7 +219,7 @@ enum Winograd {
 }
 
 /// One convolution's filters in the Winograd domain, kept after the first call that needs them so later
-/// calls skip the transform (and small planes can use F(2×2, 3×3) too). They take 16/9 of the 3×3
+/// calls skip the transform. They take 16/9 of the 3×3
 /// weights' memory: about 2.4 GB for the customnet-v1 UNet. A layer owns one per convolution and passes
 /// it to `Ops.conv2d` while `Compute.keepsWinogradFilters` is on.
 public final class WinogradFilterCache: Sendable {

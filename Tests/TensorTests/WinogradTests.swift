@@ -12,8 +12,12 @@ struct WinogradTests {
         let withBias: Bool
         /// Transformed-input floats per chunk; small values force chunks that end mid-image.
         var chunkFloats = Winograd.chunkFloats
+        /// 0 makes every block transform its own filters in every chunk, as large filters do.
+        var largestFiltersTransformedOnce = Winograd.largestFiltersTransformedOnce
         var testDescription: String {
-            "n\(batch) \(inChannels)→\(outChannels) \(height)×\(width) pad \(padding.top)\(padding.left)\(padding.bottom)\(padding.right)\(withBias ? " bias" : "")\(chunkFloats < Winograd.chunkFloats ? " chunks of \(chunkFloats)" : "")"
+            "n\(batch) \(inChannels)→\(outChannels) \(height)×\(width) pad \(padding.top)\(padding.left)\(padding.bottom)\(padding.right)\(withBias ? " bias" : "")"
+                + (chunkFloats < Winograd.chunkFloats ? " chunks of \(chunkFloats)" : "")
+                + (largestFiltersTransformedOnce == 0 ? " filters per block" : "")
         }
     }
 
@@ -25,6 +29,12 @@ struct WinogradTests {
         Case(batch: 1, inChannels: 48, outChannels: 8, height: 3, width: 3, padding: .all(0), withBias: true),
         Case(batch: 2, inChannels: 32, outChannels: 12, height: 34, width: 35, padding: Padding(top: 0, left: 1, bottom: 2, right: 0), withBias: true),
         Case(batch: 2, inChannels: 35, outChannels: 19, height: 13, width: 20, padding: .all(1), withBias: true, chunkFloats: 16 * 35 * 10 * 3),
+        // One chunk, filters transformed per block of 64 output channels, the last block 6 wide.
+        Case(batch: 2, inChannels: 33, outChannels: 70, height: 9, width: 10, padding: .all(1), withBias: true,
+             largestFiltersTransformedOnce: 0),
+        // Several chunks, filters transformed per block in each.
+        Case(batch: 2, inChannels: 35, outChannels: 70, height: 13, width: 20, padding: .all(1), withBias: true,
+             chunkFloats: 16 * 35 * 10 * 3, largestFiltersTransformedOnce: 0),
     ]
 
     static func random(_ shape: [Int], seed: UInt64) -> Tensor {
@@ -39,10 +49,12 @@ struct WinogradTests {
                             outWidth: c.width + c.padding.left + c.padding.right - 2)
     }
 
-    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry,
-                         chunkFloats: Int = Winograd.chunkFloats) -> Tensor {
+    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry, filters: Tensor? = nil,
+                         chunkFloats: Int = Winograd.chunkFloats,
+                         largestFiltersTransformedOnce: Int = Winograd.largestFiltersTransformedOnce) -> Tensor {
         let (y, output) = Tensor.uninitialized([x.shape[0], weight.shape[0], g.outHeight, g.outWidth])
-        Winograd.convolve(x, weight: weight, bias: bias, geometry: g, into: output, chunkFloats: chunkFloats)
+        Winograd.convolve(x, weight: weight, filters: filters, bias: bias, geometry: g, into: output, chunkFloats: chunkFloats,
+                          largestFiltersTransformedOnce: largestFiltersTransformedOnce)
         return y
     }
 
@@ -52,7 +64,7 @@ struct WinogradTests {
         let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 2)
         let bias = c.withBias ? Self.random([c.outChannels], seed: 3) : nil
         let g = Self.geometry(c)
-        let y = Self.winograd(x, weight, bias, g, chunkFloats: c.chunkFloats)
+        let y = Self.winograd(x, weight, bias, g, chunkFloats: c.chunkFloats, largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
         #expect(y.shape == [c.batch, c.outChannels, g.outHeight, g.outWidth])
 
         // Error relative to Σ|w·x| + |b|, the scale of the roundings in any summation order.
@@ -98,26 +110,26 @@ struct WinogradTests {
         #expect(single == double)
     }
 
-    @Test func keptFiltersGiveTheSameBitsAndLetSmallPlanesUseWinograd() {
-        let c = Self.cases[1]
+    @Test(arguments: [cases[1], cases[7], cases[8]])
+    func keptFiltersGiveTheSameBits(_ c: Case) {
         let x = Self.random([c.batch, c.inChannels, c.height, c.width], seed: 7)
         let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 8)
         let g = Self.geometry(c)
-        let (kept, keptOutput) = Tensor.uninitialized([c.batch, c.outChannels, g.outHeight, g.outWidth])
-        Winograd.convolve(x, weight: weight, filters: Winograd.transformedFilters(weight), bias: nil, geometry: g, into: keptOutput)
-        #expect(kept.scalars.map(\.bitPattern) == Self.winograd(x, weight, nil, g).scalars.map(\.bitPattern))
+        let kept = Self.winograd(x, weight, nil, g, filters: Winograd.transformedFilters(weight), chunkFloats: c.chunkFloats)
+        let perCall = Self.winograd(x, weight, nil, g, chunkFloats: c.chunkFloats, largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
+        #expect(kept.scalars.map(\.bitPattern) == perCall.scalars.map(\.bitPattern))
+    }
 
-        // 8×8 at batch 2 (128 pixels): im2col without a cache, Winograd with one, both near the direct sum.
+    @Test func conv2dUsesWinogradDownTo8x8AtBatch2AndKeepsItsFilters() {
         let small = Self.random([2, 32, 8, 8], seed: 9), smallWeight = Self.random([16, 32, 3, 3], seed: 10)
+        let g = ConvolutionGeometry(inChannels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .all(1),
+                                    outHeight: 8, outWidth: 8)
+        let winograd = Self.winograd(small, smallWeight, nil, g).scalars.map(\.bitPattern)
         let cache = WinogradFilterCache()
-        let direct = Ops.conv2d(small, weight: smallWeight, padding: .all(1))
-        let first = Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache)
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1)).scalars.map(\.bitPattern) == winograd)
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == winograd)
         #expect(cache.isFilled)
-        let again = Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache)
-        #expect(first.scalars.map(\.bitPattern) == again.scalars.map(\.bitPattern))
-        #expect(first.scalars.map(\.bitPattern) != direct.scalars.map(\.bitPattern), "the cache should switch this plane to Winograd")
-        let worst = zip(first.scalars, direct.scalars).map { abs($0 - $1) }.max()!
-        #expect(worst < 1e-4, "Winograd and im2col differ by \(worst)")
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == winograd)
     }
 
     @Test func onlyLarge3x3Stride1ConvolutionsUseIt() {
@@ -125,14 +137,14 @@ struct WinogradTests {
             ConvolutionGeometry(inChannels: cin, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel,
                                 stride: stride, padding: .all(1), outHeight: side, outWidth: side)
         }
-        #expect(Winograd.suits(g(320, 32), batch: 2, filtersCached: false))
-        #expect(Winograd.suits(g(128, 256), batch: 1, filtersCached: false))
-        #expect(!Winograd.suits(g(1280, 16), batch: 2, filtersCached: false), "512 output pixels: transforming the filters costs more than it saves")
-        #expect(Winograd.suits(g(1280, 16), batch: 2, filtersCached: true))
-        #expect(Winograd.suits(g(1280, 8), batch: 2, filtersCached: true))
-        #expect(!Winograd.suits(g(1280, 4), batch: 2, filtersCached: true), "32 output pixels: weight-bound either way")
-        #expect(!Winograd.suits(g(8, 64), batch: 2, filtersCached: true), "8 input channels: too short a reduction")
-        #expect(!Winograd.suits(g(320, 32, stride: 2), batch: 2, filtersCached: true))
-        #expect(!Winograd.suits(g(320, 32, kernel: 1), batch: 2, filtersCached: true))
+        #expect(Winograd.suits(g(320, 32), batch: 2))
+        #expect(Winograd.suits(g(128, 256), batch: 1))
+        #expect(Winograd.suits(g(1280, 16), batch: 2))
+        #expect(Winograd.suits(g(1280, 8), batch: 2))
+        #expect(!Winograd.suits(g(1280, 8), batch: 1), "64 output pixels (16 tiles): below the measured break-even")
+        #expect(!Winograd.suits(g(1280, 4), batch: 2), "32 output pixels: weight-bound either way")
+        #expect(!Winograd.suits(g(8, 64), batch: 2), "8 input channels: too short a reduction")
+        #expect(!Winograd.suits(g(320, 32, stride: 2), batch: 2))
+        #expect(!Winograd.suits(g(320, 32, kernel: 1), batch: 2))
     }
 }
