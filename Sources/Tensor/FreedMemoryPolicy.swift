@@ -6,8 +6,8 @@ import CMalloc
 /// columns, Winograd buffers). By default glibc maps blocks above its threshold afresh and trims the
 /// heap's free top, so reusing memory costs a page fault and a zeroed page per 4 KiB: about 1.3 million
 /// faults per `customnet bench generator` run here, 7–15 % of a UNet step's wall time (2.09–2.30 s
-/// against 1.95–1.96 s, 2 cores, Zen 4). Keeping freed blocks makes the process hold its high-water mark (the peak resident
-/// memory is the same) instead of returning memory between ops.
+/// against 1.95–1.96 s, 2 cores, Zen 4). Keeping freed blocks makes the process hold its high-water
+/// mark (the peak resident memory is the same) instead of returning memory between ops.
 public enum FreedMemoryPolicy {
     /// glibc's largest mmap threshold on 64-bit systems; blocks above it are always mapped afresh.
     static let largestMmapThreshold: Int32 = 32 << 20

@@ -30,8 +30,8 @@ enum Winograd {
 
     /// Output channels per block when filters are transformed block by block: each block's filter
     /// transform, 16 GEMMs and output transform run as one task on one thread, so its filters and
-    /// products stay in cache. 64 gave 12.5–13.0 ms at 16²×640 against 13.3–13.5 ms with 32 (im2col: 20.5 ms), and keeps
-    /// the UNet's 640–1280-channel convolutions at 10–20 blocks to share between the threads.
+    /// products stay in cache. 64 gave 12.5–13.0 ms at 16²×640 against 13.3–13.5 ms with 32 (im2col:
+    /// 20.5 ms), and keeps the UNet's 640–1280-channel convolutions at 10–20 blocks for the threads.
     static let outChannelsPerBlock = 64
 
     /// Transformed filters above this many floats (16 MiB, half of this machine's last-level cache) are
@@ -54,14 +54,12 @@ enum Winograd {
         let rowsPerChunk = max(1, min(allTileRows, chunkFloats / (16 * inChannels * tileColumns)))
         let chunkTiles = rowsPerChunk * tileColumns
 
+        if let filters {
+            precondition(filters.shape == [16, outChannels, inChannels], "Winograd: filters \(filters.shape) are not those of weight \(weight.shape)")
+        }
         // Filters for the whole call, or nil when each block transforms its own in every chunk: that
         // costs one transform per chunk, worth it only for filters too large to stay in cache.
-        let filtersTransformedPerBlock = filters == nil && 16 * outChannels * inChannels > largestFiltersTransformedOnce
-        let wholeFilters = filtersTransformedPerBlock ? nil : (filters ?? transformedFilters(weight))
-        if let wholeFilters {
-            precondition(wholeFilters.shape == [16, outChannels, inChannels],
-                         "Winograd: filters \(wholeFilters.shape) are not those of weight \(weight.shape)")
-        }
+        let wholeFilters = filters ?? (16 * outChannels * inChannels > largestFiltersTransformedOnce ? nil : transformedFilters(weight))
         let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * chunkTiles)
         defer { transformedInput.deallocate() }
         Compute.prepareSingleThreadedBLAS()
