@@ -1,0 +1,1 @@
+../TensorKernels/Winograd2x2Kernels.swift

@@ -1,0 +1,1 @@
+../TensorKernels/Winograd4x4Kernels.swift
