@@ -77,6 +77,15 @@ public enum Compute {
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         _ = singleThreadedBLAS
+        if let narrow = narrowKernel(transA, transB, n: n, beta: beta) {
+            // Each row of C is one fixed sequence of operations, so any split of the rows gives the same bits.
+            let rowsPerTask = 64, tasks = (m + rowsPerTask - 1) / rowsPerTask
+            parallelFor(tasks) { task in
+                let start = task * rowsPerTask
+                narrow(a + start * lda, lda, b, ldb, c + start * ldc, ldc, min(rowsPerTask, m - start), n, k, beta == 1)
+            }
+            return
+        }
         let work = 2 * m * n * k
         let splitRows = m > n
         let side = splitRows ? m : n
@@ -106,4 +115,31 @@ public enum Compute {
 
     /// For ops that make their own single-threaded BLAS calls in parallel (attention's per-head products).
     static func prepareSingleThreadedBLAS() { _ = singleThreadedBLAS }
+
+    /// Columns up to which untransposed products go to the active kernel set's narrow kernel
+    /// (`KernelSet.narrowProduct`) instead of OpenBLAS, which spends most of such a call packing A.
+    static let narrowProductColumns = 64
+
+    /// The narrow kernel for `C = A · B + beta · C` with `n` columns, or nil where OpenBLAS runs it:
+    /// the kernel takes untransposed operands, `n` a multiple of 16, and `beta` 0 or 1.
+    static func narrowKernel(_ transA: BLAS.Transpose, _ transB: BLAS.Transpose, n: Int, beta: Float)
+        -> (@Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int, Int, Int, Int, Bool) -> Void)? {
+        guard transA == .none && transB == .none && n > 0 && n % 16 == 0 && n <= narrowProductColumns && (beta == 0 || beta == 1) else {
+            return nil
+        }
+        return KernelSet.active.narrowProduct
+    }
+
+    /// `C = A · B + beta · C` (row-major, untransposed) on the calling thread, through the narrow kernel
+    /// where it suits (see `narrowKernel`), otherwise one single-threaded BLAS call: for ops that run
+    /// their own products in parallel (Winograd's GEMMs per component or block of channels).
+    static func productOnThisThread(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                    beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        _ = singleThreadedBLAS
+        if let narrow = narrowKernel(.none, .none, n: n, beta: beta) {
+            narrow(a, lda, b, ldb, c, ldc, m, n, k, beta == 1)
+        } else {
+            BLAS.sgemm(.none, .none, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        }
+    }
 }

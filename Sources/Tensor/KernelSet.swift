@@ -28,6 +28,10 @@ public struct KernelSet: Sendable {
     let winograd4x4: WinogradTransforms
     /// The fused attention kernel, where this set has one (AVX-512); `Ops.attention` uses sgemm elsewhere.
     let attentionBlock: (@Sendable (AttentionBlock) -> Void)?
+    /// The narrow matrix product, where this set has one (AVX-512); `Compute` uses sgemm elsewhere.
+    /// Arguments as `Kernels.narrowProduct`: a, lda, b, ldb, c, ldc, m, n, k, accumulate.
+    let narrowProduct: (@Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
+                                   Int, Int, Int, Bool) -> Void)?
 
     /// The three transforms of one Winograd algorithm (see `Winograd.Algorithm`), with the signatures of
     /// `Kernels.winograd2x2Filters`, `…Input` and `…Output`.
@@ -77,7 +81,8 @@ public struct KernelSet: Sendable {
             filters: { TensorKernels.Kernels.winograd4x4Filters($0, $1, count: $2, componentStride: $3) },
             input: { TensorKernels.Kernels.winograd4x4Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
             output: { TensorKernels.Kernels.winograd4x4Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
-        attentionBlock: nil)
+        attentionBlock: nil,
+        narrowProduct: nil)
 
     #if arch(x86_64)
     static let x86V3 = KernelSet(
@@ -99,7 +104,8 @@ public struct KernelSet: Sendable {
             filters: { TensorKernelsX86V3.Kernels.winograd4x4Filters($0, $1, count: $2, componentStride: $3) },
             input: { TensorKernelsX86V3.Kernels.winograd4x4Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
             output: { TensorKernelsX86V3.Kernels.winograd4x4Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
-        attentionBlock: nil)
+        attentionBlock: nil,
+        narrowProduct: nil)
 
     static let x86V4 = KernelSet(
         name: "x86-64-v4",
@@ -125,6 +131,9 @@ public struct KernelSet: Sendable {
                                                       keys: b.keys, values: b.values, keyCount: b.keyCount, keyStride: b.stride,
                                                       headSize: b.headSize, scale: b.scale, causalFirstQuery: b.causalFirstQuery,
                                                       output: b.output, outputStride: b.stride, scratch: b.scratch)
+        },
+        narrowProduct: {
+            TensorKernelsX86V4.Kernels.narrowProduct($0, lda: $1, $2, ldb: $3, $4, ldc: $5, m: $6, n: $7, k: $8, accumulate: $9)
         })
     #endif
 }

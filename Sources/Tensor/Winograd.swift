@@ -137,10 +137,10 @@ enum Winograd {
         let products = UnsafeMutablePointer<Float>.allocate(capacity: chunk.components * outChannels * tiles)
         defer { products.deallocate() }
         Compute.parallelFor(chunk.components) { component in
-            BLAS.sgemm(.none, .none, m: outChannels, n: tiles, k: inChannels,
-                       a: filters.basePointer + component * outChannels * inChannels, lda: inChannels,
-                       b: chunk.input + component * inChannels * tiles, ldb: tiles,
-                       c: products + component * outChannels * tiles, ldc: tiles)
+            Compute.productOnThisThread(m: outChannels, n: tiles, k: inChannels,
+                                        a: filters.basePointer + component * outChannels * inChannels, lda: inChannels,
+                                        b: chunk.input + component * inChannels * tiles, ldb: tiles,
+                                        c: products + component * outChannels * tiles, ldc: tiles)
         }
         Compute.parallelFor(outChannels) { channel in
             chunk.transformOutput(products + channel * tiles, first: channel, count: 1, componentStride: outChannels * tiles)
@@ -163,10 +163,10 @@ enum Winograd {
                 transformFilters(weights + (first + o) * inChannels * 9, filters + o * inChannels, inChannels, count * inChannels)
             }
             for component in 0..<components {
-                BLAS.sgemm(.none, .none, m: count, n: tiles, k: inChannels,
-                           a: filters + component * count * inChannels, lda: inChannels,
-                           b: chunk.input + component * inChannels * tiles, ldb: tiles,
-                           c: products + component * count * tiles, ldc: tiles)
+                Compute.productOnThisThread(m: count, n: tiles, k: inChannels,
+                                            a: filters + component * count * inChannels, lda: inChannels,
+                                            b: chunk.input + component * inChannels * tiles, ldb: tiles,
+                                            c: products + component * count * tiles, ldc: tiles)
             }
             chunk.transformOutput(products, first: first, count: count, componentStride: count * tiles)
         }

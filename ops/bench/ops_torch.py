@@ -32,7 +32,8 @@ def main():
     with torch.inference_mode():
         for name, (b, c_in, c_out, h) in {
             "conv3x3 32x32x320": (2, 320, 320, 32), "conv3x3 16x16x640": (2, 640, 640, 16),
-            "conv3x3 8x8x1280": (2, 1280, 1280, 8), "conv3x3 VAE 256x256x128": (1, 128, 128, 256),
+            "conv3x3 8x8x1280": (2, 1280, 1280, 8), "conv3x3 4x4x1280": (2, 1280, 1280, 4),
+            "conv3x3 VAE 256x256x128": (1, 128, 128, 256),
         }.items():
             x, w, bias = r(b, c_in, h, h), r(c_out, c_in, 3, 3), r(c_out)
             results[name] = best_of(lambda: F.conv2d(x, w, bias, padding=1), args.repeats)
