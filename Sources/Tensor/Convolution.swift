@@ -15,8 +15,8 @@ public struct Padding: Sendable, Equatable {
 }
 
 extension Ops {
-    /// 2-D convolution as `torch.nn.functional.conv2d`: Winograd (F(4×4, 3×3) or F(2×2, 3×3)) for 3×3
-    /// stride-1 convolutions on large enough planes, otherwise im2col and one GEMM per block of output rows.
+    /// 2-D convolution as `torch.nn.functional.conv2d`: Winograd F(2×2, 3×3) for 3×3 stride-1
+    /// convolutions on large enough planes, otherwise im2col and one GEMM per block of output rows.
     /// - Parameters:
     ///   - x: `(n, cin, h, w)`.
     ///   - weight: `(cout, cin, kh, kw)`.
@@ -41,9 +41,8 @@ extension Ops {
                 inChannels: inChannels, height: height, width: width, kernelHeight: kernelHeight, kernelWidth: kernelWidth,
                 stride: stride, padding: padding, outHeight: outHeight, outWidth: outWidth)
             let (y, output) = Tensor.uninitialized([batch, outChannels, outHeight, outWidth])
-            if let algorithm = Winograd.algorithm(for: geometry, batch: batch) {
-                Winograd.convolve(x, weight: weight, filters: filterCache?.filters(for: weight, algorithm: algorithm), bias: bias,
-                                  geometry: geometry, algorithm: algorithm, into: output)
+            if Winograd.suits(geometry, batch: batch) {
+                Winograd.convolve(x, weight: weight, filters: filterCache?.filters(for: weight), bias: bias, geometry: geometry, into: output)
             } else if batch > 1 && geometry.outPlane < 1024 {
                 // Small output planes (the UNet's deep levels) make GEMMs with few columns, which run far
                 // below the BLAS peak: there all images share one GEMM.

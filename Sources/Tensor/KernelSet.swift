@@ -24,22 +24,15 @@ public struct KernelSet: Sendable {
     let add: Binary
     let multiply: Binary
     let meanAndInverseDeviation: @Sendable (UnsafePointer<Float>, Int, Float) -> (mean: Float, inverseDeviation: Float)
-    let winograd2x2: WinogradTransforms
-    let winograd4x4: WinogradTransforms
+    let winogradFilters: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
+    let winogradInput: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
+    let winogradOutput: @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
     /// The fused attention kernel, where this set has one (AVX-512); `Ops.attention` uses sgemm elsewhere.
     let attentionBlock: (@Sendable (AttentionBlock) -> Void)?
     /// The narrow matrix product, where this set has one (AVX-512); `Compute` uses sgemm elsewhere.
     /// Arguments as `Kernels.narrowProduct`: a, lda, b, ldb, c, ldc, m, n, k, accumulate.
     let narrowProduct: (@Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
                                    Int, Int, Int, Bool) -> Void)?
-
-    /// The three transforms of one Winograd algorithm (see `Winograd.Algorithm`), with the signatures of
-    /// `Kernels.winograd2x2Filters`, `…Input` and `…Output`.
-    struct WinogradTransforms: Sendable {
-        let filters: @Sendable (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, Int) -> Void
-        let input: @Sendable (UnsafePointer<Float>, Int, Int, UnsafeMutablePointer<Float>, Int) -> Void
-        let output: @Sendable (UnsafePointer<Float>, Int, Int, Float, UnsafeMutablePointer<Float>, Int) -> Void
-    }
 
     /// The set every op uses.
     public static let active: KernelSet = {
@@ -73,14 +66,9 @@ public struct KernelSet: Sendable {
         add: { TensorKernels.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernels.Kernels.multiply($0, $1, $2, count: $3) },
         meanAndInverseDeviation: { TensorKernels.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
-        winograd2x2: WinogradTransforms(
-            filters: { TensorKernels.Kernels.winograd2x2Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernels.Kernels.winograd2x2Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernels.Kernels.winograd2x2Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
-        winograd4x4: WinogradTransforms(
-            filters: { TensorKernels.Kernels.winograd4x4Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernels.Kernels.winograd4x4Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernels.Kernels.winograd4x4Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
+        winogradFilters: { TensorKernels.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernels.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernels.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
         attentionBlock: nil,
         narrowProduct: nil)
 
@@ -96,14 +84,9 @@ public struct KernelSet: Sendable {
         add: { TensorKernelsX86V3.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V3.Kernels.multiply($0, $1, $2, count: $3) },
         meanAndInverseDeviation: { TensorKernelsX86V3.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
-        winograd2x2: WinogradTransforms(
-            filters: { TensorKernelsX86V3.Kernels.winograd2x2Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernelsX86V3.Kernels.winograd2x2Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernelsX86V3.Kernels.winograd2x2Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
-        winograd4x4: WinogradTransforms(
-            filters: { TensorKernelsX86V3.Kernels.winograd4x4Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernelsX86V3.Kernels.winograd4x4Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernelsX86V3.Kernels.winograd4x4Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
+        winogradFilters: { TensorKernelsX86V3.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernelsX86V3.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernelsX86V3.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
         attentionBlock: nil,
         narrowProduct: nil)
 
@@ -118,14 +101,9 @@ public struct KernelSet: Sendable {
         add: { TensorKernelsX86V4.Kernels.add($0, $1, $2, count: $3) },
         multiply: { TensorKernelsX86V4.Kernels.multiply($0, $1, $2, count: $3) },
         meanAndInverseDeviation: { TensorKernelsX86V4.Kernels.meanAndInverseDeviation($0, count: $1, epsilon: $2) },
-        winograd2x2: WinogradTransforms(
-            filters: { TensorKernelsX86V4.Kernels.winograd2x2Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernelsX86V4.Kernels.winograd2x2Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernelsX86V4.Kernels.winograd2x2Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
-        winograd4x4: WinogradTransforms(
-            filters: { TensorKernelsX86V4.Kernels.winograd4x4Filters($0, $1, count: $2, componentStride: $3) },
-            input: { TensorKernelsX86V4.Kernels.winograd4x4Input($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
-            output: { TensorKernelsX86V4.Kernels.winograd4x4Output($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) }),
+        winogradFilters: { TensorKernelsX86V4.Kernels.winogradFilters($0, $1, count: $2, componentStride: $3) },
+        winogradInput: { TensorKernelsX86V4.Kernels.winogradInput($0, rowStride: $1, tiles: $2, $3, componentStride: $4) },
+        winogradOutput: { TensorKernelsX86V4.Kernels.winogradOutput($0, componentStride: $1, tiles: $2, bias: $3, $4, rowStride: $5) },
         attentionBlock: { b in
             TensorKernelsX86V4.Kernels.attentionBlock(queries: b.queries, queryCount: b.queryCount, queryStride: b.stride,
                                                       keys: b.keys, values: b.values, keyCount: b.keyCount, keyStride: b.stride,

@@ -1,14 +1,12 @@
 import Testing
 @testable import Tensor
 
-/// Both Winograd algorithms against a direct sum in Double, on the shapes that stress their edges: output
-/// sides that are not a multiple of the tile (part-empty tiles), one-sided padding, tile rows of one
-/// chunk spanning two images, channel counts with a tail after the 16-lane vectors, rows of fewer and of
-/// more than 16 tiles, filters transformed per block of output channels.
+/// The F(2×2, 3×3) convolution against a direct sum in Double, on the shapes that stress its edges:
+/// odd output sides (half-empty tiles), one-sided padding, tile rows of one chunk spanning two images,
+/// channel counts with a tail after the 16-lane vectors, and rows of fewer than 16 tiles.
 @Suite(.serialized)
 struct WinogradTests {
     struct Case: CustomTestStringConvertible, Sendable {
-        let algorithm: Winograd.Algorithm
         let batch, inChannels, outChannels, height, width: Int
         let padding: Padding
         let withBias: Bool
@@ -17,42 +15,31 @@ struct WinogradTests {
         /// 0 makes every block transform its own filters in every chunk, as large filters do.
         var largestFiltersTransformedOnce = Winograd.largestFiltersTransformedOnce
         var testDescription: String {
-            "\(algorithm) n\(batch) \(inChannels)→\(outChannels) \(height)×\(width) pad \(padding.top)\(padding.left)\(padding.bottom)\(padding.right)"
-                + (withBias ? " bias" : "") + (chunkFloats < Winograd.chunkFloats ? " chunks of \(chunkFloats)" : "")
+            "n\(batch) \(inChannels)→\(outChannels) \(height)×\(width) pad \(padding.top)\(padding.left)\(padding.bottom)\(padding.right)\(withBias ? " bias" : "")"
+                + (chunkFloats < Winograd.chunkFloats ? " chunks of \(chunkFloats)" : "")
                 + (largestFiltersTransformedOnce == 0 ? " filters per block" : "")
         }
     }
 
-    /// The same shapes for both algorithms.
-    static func cases(_ a: Winograd.Algorithm) -> [Case] {
-        let components = a.components
-        return [
-            Case(algorithm: a, batch: 1, inChannels: 32, outChannels: 16, height: 8, width: 8, padding: .all(1), withBias: true),
-            Case(algorithm: a, batch: 2, inChannels: 37, outChannels: 21, height: 13, width: 11, padding: .all(1), withBias: false),
-            Case(algorithm: a, batch: 3, inChannels: 40, outChannels: 33, height: 7, width: 5, padding: .all(0), withBias: true),
-            Case(algorithm: a, batch: 2, inChannels: 33, outChannels: 17, height: 9, width: 40, padding: .bottomRight, withBias: true),
-            Case(algorithm: a, batch: 1, inChannels: 48, outChannels: 8, height: 3, width: 3, padding: .all(0), withBias: true),
-            Case(algorithm: a, batch: 2, inChannels: 32, outChannels: 12, height: 34, width: 35, padding: Padding(top: 0, left: 1, bottom: 2, right: 0),
-                 withBias: true),
-            // 70 output columns: 18 tiles of 4 (a full vector and a tail of 2), 35 of 2.
-            Case(algorithm: a, batch: 1, inChannels: 34, outChannels: 9, height: 6, width: 70, padding: .all(1), withBias: true),
-            Case(algorithm: a, batch: 2, inChannels: 35, outChannels: 19, height: 13, width: 20, padding: .all(1), withBias: true,
-                 chunkFloats: components * 35 * 10 * 3),
-            // One chunk, filters transformed per block of 64 output channels, the last block 6 wide.
-            Case(algorithm: a, batch: 2, inChannels: 33, outChannels: 70, height: 9, width: 10, padding: .all(1), withBias: true,
-                 largestFiltersTransformedOnce: 0),
-            // Several chunks, filters transformed per block in each.
-            Case(algorithm: a, batch: 2, inChannels: 35, outChannels: 70, height: 13, width: 20, padding: .all(1), withBias: true,
-                 chunkFloats: components * 35 * 10 * 3, largestFiltersTransformedOnce: 0),
-        ]
-    }
-
-    static let cases = cases(.f2x2) + cases(.f4x4)
-
-    /// Worst error allowed, relative to Σ|w·x| + |b|: F(2×2, 3×3) only adds, subtracts and halves
-    /// (worst seen 1.1e-7); F(4×4, 3×3)'s transforms multiply by up to 8 and by ⅙, so each product
-    /// carries larger roundings (worst seen 2.0e-6).
-    static func tolerance(_ a: Winograd.Algorithm) -> Double { a == .f2x2 ? 2e-6 : 5e-6 }
+    static let cases: [Case] = [
+        Case(batch: 1, inChannels: 32, outChannels: 16, height: 8, width: 8, padding: .all(1), withBias: true),
+        Case(batch: 2, inChannels: 37, outChannels: 21, height: 13, width: 11, padding: .all(1), withBias: false),
+        Case(batch: 3, inChannels: 40, outChannels: 33, height: 7, width: 5, padding: .all(0), withBias: true),
+        Case(batch: 2, inChannels: 33, outChannels: 17, height: 9, width: 40, padding: .bottomRight, withBias: true),
+        Case(batch: 1, inChannels: 48, outChannels: 8, height: 3, width: 3, padding: .all(0), withBias: true),
+        Case(batch: 2, inChannels: 32, outChannels: 12, height: 34, width: 35, padding: Padding(top: 0, left: 1, bottom: 2, right: 0), withBias: true),
+        Case(batch: 2, inChannels: 35, outChannels: 19, height: 13, width: 20, padding: .all(1), withBias: true, chunkFloats: 16 * 35 * 10 * 3),
+        // One chunk, filters transformed per block of 64 output channels, the last block 6 wide.
+        Case(batch: 2, inChannels: 33, outChannels: 70, height: 9, width: 10, padding: .all(1), withBias: true,
+             largestFiltersTransformedOnce: 0),
+        // 32 tiles (8² planes at batch 2), so the GEMMs go to the narrow product on AVX-512: a 64-row
+        // block and a 6-row tail.
+        Case(batch: 2, inChannels: 40, outChannels: 70, height: 8, width: 8, padding: .all(1), withBias: true,
+             largestFiltersTransformedOnce: 0),
+        // Several chunks, filters transformed per block in each.
+        Case(batch: 2, inChannels: 35, outChannels: 70, height: 13, width: 20, padding: .all(1), withBias: true,
+             chunkFloats: 16 * 35 * 10 * 3, largestFiltersTransformedOnce: 0),
+    ]
 
     static func random(_ shape: [Int], seed: UInt64) -> Tensor {
         var rng = SplitMix64(seed: seed)
@@ -66,12 +53,12 @@ struct WinogradTests {
                             outWidth: c.width + c.padding.left + c.padding.right - 2)
     }
 
-    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry, _ algorithm: Winograd.Algorithm,
-                         filters: Tensor? = nil, chunkFloats: Int = Winograd.chunkFloats,
+    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry, filters: Tensor? = nil,
+                         chunkFloats: Int = Winograd.chunkFloats,
                          largestFiltersTransformedOnce: Int = Winograd.largestFiltersTransformedOnce) -> Tensor {
         let (y, output) = Tensor.uninitialized([x.shape[0], weight.shape[0], g.outHeight, g.outWidth])
-        Winograd.convolve(x, weight: weight, filters: filters, bias: bias, geometry: g, algorithm: algorithm, into: output,
-                          chunkFloats: chunkFloats, largestFiltersTransformedOnce: largestFiltersTransformedOnce)
+        Winograd.convolve(x, weight: weight, filters: filters, bias: bias, geometry: g, into: output, chunkFloats: chunkFloats,
+                          largestFiltersTransformedOnce: largestFiltersTransformedOnce)
         return y
     }
 
@@ -81,8 +68,7 @@ struct WinogradTests {
         let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 2)
         let bias = c.withBias ? Self.random([c.outChannels], seed: 3) : nil
         let g = Self.geometry(c)
-        let y = Self.winograd(x, weight, bias, g, c.algorithm, chunkFloats: c.chunkFloats,
-                              largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
+        let y = Self.winograd(x, weight, bias, g, chunkFloats: c.chunkFloats, largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
         #expect(y.shape == [c.batch, c.outChannels, g.outHeight, g.outWidth])
 
         // Error relative to Σ|w·x| + |b|, the scale of the roundings in any summation order.
@@ -112,54 +98,42 @@ struct WinogradTests {
                 }
             }
         }
-        #expect(worst < Self.tolerance(c.algorithm), "worst error \(worst) of Σ|terms|")
+        #expect(worst < 2e-6, "worst error \(worst) of Σ|terms|")
     }
 
-    @Test(arguments: [cases(.f2x2)[5], cases(.f4x4)[5], cases(.f4x4)[9]])
-    func resultsDoNotDependOnTheThreadCount(_ c: Case) {
+    @Test func resultsDoNotDependOnTheThreadCount() {
         let before = Compute.threadCount
         defer { Compute.threadCount = before }
+        let c = Self.cases[5]
         let x = Self.random([c.batch, c.inChannels, c.height, c.width], seed: 4)
         let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 5), bias = Self.random([c.outChannels], seed: 6)
-        func run() -> [UInt32] {
-            Self.winograd(x, weight, bias, Self.geometry(c), c.algorithm, chunkFloats: c.chunkFloats,
-                          largestFiltersTransformedOnce: c.largestFiltersTransformedOnce).scalars.map(\.bitPattern)
-        }
         Compute.threadCount = 1
-        let single = run()
+        let single = Self.winograd(x, weight, bias, Self.geometry(c)).scalars.map(\.bitPattern)
         Compute.threadCount = 2
-        #expect(single == run())
+        let double = Self.winograd(x, weight, bias, Self.geometry(c)).scalars.map(\.bitPattern)
+        #expect(single == double)
     }
 
-    @Test(arguments: [cases(.f2x2)[1], cases(.f2x2)[8], cases(.f2x2)[9], cases(.f4x4)[1], cases(.f4x4)[8], cases(.f4x4)[9]])
+    @Test(arguments: [cases[1], cases[7], cases[8], cases[9]])
     func keptFiltersGiveTheSameBits(_ c: Case) {
         let x = Self.random([c.batch, c.inChannels, c.height, c.width], seed: 7)
         let weight = Self.random([c.outChannels, c.inChannels, 3, 3], seed: 8)
         let g = Self.geometry(c)
-        let kept = Self.winograd(x, weight, nil, g, c.algorithm, filters: Winograd.transformedFilters(weight, algorithm: c.algorithm),
-                                 chunkFloats: c.chunkFloats)
-        let perCall = Self.winograd(x, weight, nil, g, c.algorithm, chunkFloats: c.chunkFloats,
-                                    largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
+        let kept = Self.winograd(x, weight, nil, g, filters: Winograd.transformedFilters(weight), chunkFloats: c.chunkFloats)
+        let perCall = Self.winograd(x, weight, nil, g, chunkFloats: c.chunkFloats, largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
         #expect(kept.scalars.map(\.bitPattern) == perCall.scalars.map(\.bitPattern))
     }
 
-    /// `Ops.conv2d` picks the algorithm from the shape and keeps each algorithm's filters apart.
-    @Test(arguments: [(8, Winograd.Algorithm.f2x2), (32, Winograd.Algorithm.f4x4)])
-    func conv2dUsesTheChosenAlgorithmAndKeepsItsFilters(side: Int, algorithm: Winograd.Algorithm) {
-        let x = Self.random([2, 32, side, side], seed: 9), weight = Self.random([16, 32, 3, 3], seed: 10)
-        let g = ConvolutionGeometry(inChannels: 32, height: side, width: side, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .all(1),
-                                    outHeight: side, outWidth: side)
-        #expect(Winograd.algorithm(for: g, batch: 2) == algorithm)
-        let expected = Self.winograd(x, weight, nil, g, algorithm).scalars.map(\.bitPattern)
+    @Test func conv2dUsesWinogradDownTo8x8AtBatch2AndKeepsItsFilters() {
+        let small = Self.random([2, 32, 8, 8], seed: 9), smallWeight = Self.random([16, 32, 3, 3], seed: 10)
+        let g = ConvolutionGeometry(inChannels: 32, height: 8, width: 8, kernelHeight: 3, kernelWidth: 3, stride: 1, padding: .all(1),
+                                    outHeight: 8, outWidth: 8)
+        let winograd = Self.winograd(small, smallWeight, nil, g).scalars.map(\.bitPattern)
         let cache = WinogradFilterCache()
-        #expect(Ops.conv2d(x, weight: weight, padding: .all(1)).scalars.map(\.bitPattern) == expected)
-        #expect(Ops.conv2d(x, weight: weight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == expected)
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1)).scalars.map(\.bitPattern) == winograd)
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == winograd)
         #expect(cache.isFilled)
-        #expect(Ops.conv2d(x, weight: weight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == expected)
-        // The same layer on the other algorithm's plane gets that algorithm's filters, not these.
-        let other = algorithm == .f2x2 ? 32 : 8
-        #expect(Ops.conv2d(Self.random([2, 32, other, other], seed: 11), weight: weight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern)
-                == Ops.conv2d(Self.random([2, 32, other, other], seed: 11), weight: weight, padding: .all(1)).scalars.map(\.bitPattern))
+        #expect(Ops.conv2d(small, weight: smallWeight, padding: .all(1), filterCache: cache).scalars.map(\.bitPattern) == winograd)
     }
 
     @Test func onlyLarge3x3Stride1ConvolutionsUseIt() {
@@ -167,15 +141,14 @@ struct WinogradTests {
             ConvolutionGeometry(inChannels: cin, height: side, width: side, kernelHeight: kernel, kernelWidth: kernel,
                                 stride: stride, padding: .all(1), outHeight: side, outWidth: side)
         }
-        #expect(Winograd.algorithm(for: g(320, 32), batch: 2) == .f4x4, "128 tiles of 4×4")
-        #expect(Winograd.algorithm(for: g(128, 256), batch: 1) == .f4x4)
-        #expect(Winograd.algorithm(for: g(320, 32), batch: 1) == .f2x2, "64 tiles of 4×4: too few columns for 36 GEMMs")
-        #expect(Winograd.algorithm(for: g(1280, 16), batch: 2) == .f2x2)
-        #expect(Winograd.algorithm(for: g(1280, 8), batch: 2) == .f2x2)
-        #expect(Winograd.algorithm(for: g(1280, 8), batch: 1) == nil, "64 output pixels (16 tiles): below the measured break-even")
-        #expect(Winograd.algorithm(for: g(1280, 4), batch: 2) == nil, "32 output pixels: weight-bound either way")
-        #expect(Winograd.algorithm(for: g(8, 64), batch: 2) == nil, "8 input channels: too short a reduction")
-        #expect(Winograd.algorithm(for: g(320, 32, stride: 2), batch: 2) == nil)
-        #expect(Winograd.algorithm(for: g(320, 32, kernel: 1), batch: 2) == nil)
+        #expect(Winograd.suits(g(320, 32), batch: 2))
+        #expect(Winograd.suits(g(128, 256), batch: 1))
+        #expect(Winograd.suits(g(1280, 16), batch: 2))
+        #expect(Winograd.suits(g(1280, 8), batch: 2))
+        #expect(!Winograd.suits(g(1280, 8), batch: 1), "64 output pixels (16 tiles): below the measured break-even")
+        #expect(!Winograd.suits(g(1280, 4), batch: 2), "32 output pixels: weight-bound either way")
+        #expect(!Winograd.suits(g(8, 64), batch: 2), "8 input channels: too short a reduction")
+        #expect(!Winograd.suits(g(320, 32, stride: 2), batch: 2))
+        #expect(!Winograd.suits(g(320, 32, kernel: 1), batch: 2))
     }
 }

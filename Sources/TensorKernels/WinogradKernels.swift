@@ -8,7 +8,7 @@ extension Kernels {
     /// `U = G g Gᵀ` with G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]] for `count` 3×3 filters stored
     /// one after another (9 values each, row-major); component `e` of filter `i` goes to
     /// `output[e · componentStride + i]`.
-    public static func winograd2x2Filters(_ filters: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, componentStride: Int) {
+    public static func winogradFilters(_ filters: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int, componentStride: Int) {
         var i = 0
         while i < count {
             let lanes = min(16, count - i)
@@ -41,7 +41,7 @@ extension Kernels {
     /// 4×4 patches of one row of tiles: patch `t` covers columns `2t ..< 2t + 4` of the four rows at
     /// `rows`, `rowStride` apart, which hold the zero-padded input and must be readable up to column
     /// `2 · tiles + 33`. Component `e` of tile `t` goes to `output[e · componentStride + t]`.
-    public static func winograd2x2Input(_ rows: UnsafePointer<Float>, rowStride: Int, tiles: Int, _ output: UnsafeMutablePointer<Float>, componentStride: Int) {
+    public static func winogradInput(_ rows: UnsafePointer<Float>, rowStride: Int, tiles: Int, _ output: UnsafeMutablePointer<Float>, componentStride: Int) {
         let raw = UnsafeRawPointer(rows)
         var t = 0
         while t < tiles {
@@ -72,7 +72,7 @@ extension Kernels {
     /// `Y = Aᵀ M A + bias` with Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]] for one row of `tiles` tiles, whose
     /// component `e` of tile `t` is `products[e · componentStride + t]`: writes the two output rows, each
     /// `2 · tiles` pixels, to `pixels` and `pixels + rowStride`.
-    public static func winograd2x2Output(_ products: UnsafePointer<Float>, componentStride: Int, tiles: Int, bias: Float,
+    public static func winogradOutput(_ products: UnsafePointer<Float>, componentStride: Int, tiles: Int, bias: Float,
                                       _ pixels: UnsafeMutablePointer<Float>, rowStride: Int) {
         let b = Vector(repeating: bias)
         var t = 0

@@ -1,1 +1,0 @@
-../TensorKernels/Winograd4x4Kernels.swift

@@ -1,1 +1,0 @@
-../TensorKernels/Winograd2x2Kernels.swift
