@@ -27,7 +27,7 @@ public enum Compute {
     private static let keepsFilters = Atomic<Bool>(false)
 
     /// Whether layers pass their `WinogradFilterCache` to `Ops.conv2d`, keeping transformed filters:
-    /// faster convolutions (the customnet-v1 UNet step 1.68–1.83 s against 1.86–1.92 s here) for more
+    /// faster convolutions (the customnet-v1 UNet step 1.56–1.58 s against 1.72–1.76 s here) for more
     /// memory (about 2.3 GB there), with the same results. Off by default; set it before the first render.
     public static var keepsWinogradFilters: Bool {
         get { keepsFilters.load(ordering: .relaxed) }
@@ -70,7 +70,9 @@ public enum Compute {
     /// `C = op(A) · op(B) + beta · C` (row-major, as `BLAS.sgemm`), as single-threaded BLAS calls on
     /// tiles of C spread over the threads. The larger of C's two sides is cut into equal parts (multiples
     /// of 16) so that each tile holds about `gemmTileWork` operations but is no thinner than
-    /// `minimumGEMMTileSide`; the tiling depends on the shape only.
+    /// `minimumGEMMTileSide`; the tiling depends on the shape only. Products the narrow kernel takes (see
+    /// `narrowKernel`) go to it instead, in tasks of 64 rows of C: at 32 columns OpenBLAS spends most of
+    /// the call packing A (4²×1280 convolution: 76 GFLOP/s through sgemm, about 180 with the kernel).
     static func gemm(
         _ transA: BLAS.Transpose, _ transB: BLAS.Transpose, m: Int, n: Int, k: Int,
         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,

@@ -11,10 +11,11 @@ import Synchronization
 /// depend on the thread count.
 enum Winograd {
     /// Output pixels (over the whole batch) below which im2col wins: at 4² planes (32 pixels at batch 2)
-    /// the 16 GEMMs have 8 columns and both ways are bound by reading the weights. With the filters
-    /// transformed block by block (see `multiplyTransformingFilters`), 8² planes at batch 2 (128 pixels)
-    /// win too: 8²×1280 18.1–18.5 ms against im2col's 21.8 ms, 14.0–14.3 ms with kept filters (2 cores,
-    /// OpenBLAS Cooperlake kernel, sgemm ≈ 195 GFLOP/s); the UNet step 1.94–1.97 s → 1.86–1.90 s.
+    /// the 16 GEMMs would have 8 columns, while im2col's one GEMM of 32 columns runs in the narrow product
+    /// (`Compute.narrowKernel`) at about 180 GFLOP/s (4²×1280: 5.2 ms). With the filters transformed
+    /// block by block (see `multiplyTransformingFilters`), 8² planes at batch 2 (128 pixels) win: 8²×1280
+    /// 18.1–18.5 ms against im2col's 21.8 ms, 15.9–16.2 ms once the 32-tile GEMMs went to the narrow
+    /// product, 10.0–10.2 ms with kept filters (2 cores, OpenBLAS Cooperlake kernel, sgemm ≈ 195 GFLOP/s).
     static let minimumOutputPixels = 128
 
     /// Whether F(2×2, 3×3) pays for itself here: 3×3, stride 1, enough input channels for the 16 GEMMs'
