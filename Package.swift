@@ -3,8 +3,8 @@
 import PackageDescription
 
 /// Sources/TensorKernels/Kernels.swift compiled again for newer x86-64 instruction sets (the folders
-/// hold symbolic links to it; the AVX-512 one also holds the fused attention kernel, which needs its 32
-/// vector registers); Tensor picks one at start-up from the CPU's features.
+/// hold symbolic links to it; the AVX-512 one also holds the fused attention kernel and the narrow matrix
+/// product, which need its 32 vector registers); Tensor picks one at start-up from the CPU's features.
 var x86KernelVariants: [Target] {
     #if arch(x86_64)
     return [

@@ -8,7 +8,8 @@ import Synchronization
 /// products: OpenBLAS's own threading changes results with the thread count for some shapes (seen here:
 /// 77 × 32 × 128), so OpenBLAS always runs on one thread and `gemm` cuts each product into tiles spread
 /// over the threads. The tiles depend on the shape alone, so every tile is the same BLAS call whatever
-/// the thread count.
+/// the thread count. Narrow products go to the narrow kernel instead (see `narrowKernel`), which sums
+/// every value of C in one fixed order however the rows are split.
 public enum Compute {
     private static let configuredThreads = Atomic<Int>(0)
 
@@ -115,18 +116,19 @@ public enum Compute {
         }
     }
 
-    /// For ops that make their own single-threaded BLAS calls in parallel (attention's per-head products).
+    /// For ops that make their own single-threaded BLAS calls in parallel (attention's per-head products
+    /// where there is no fused kernel).
     static func prepareSingleThreadedBLAS() { _ = singleThreadedBLAS }
 
     /// Columns up to which untransposed products go to the active kernel set's narrow kernel
-    /// (`KernelSet.narrowProduct`) instead of OpenBLAS, which spends most of such a call packing A.
+    /// (`KernelSet.narrowProduct`) instead of OpenBLAS, which spends most of such a call packing A. At
+    /// 128 columns (16² Winograd, 8² 1×1 convolutions) the UNet step was no faster in 4 alternating runs.
     static let narrowProductColumns = 64
 
     /// The narrow kernel for `C = A · B + beta · C` with `n` columns, or nil where OpenBLAS runs it:
-    /// the kernel takes untransposed operands, `n` a multiple of 16, and `beta` 0 or 1.
-    static func narrowKernel(_ transA: BLAS.Transpose, _ transB: BLAS.Transpose, n: Int, beta: Float)
-        -> (@Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int, Int, Int, Int, Bool) -> Void)? {
-        guard transA == .none && transB == .none && n > 0 && n % 16 == 0 && n <= narrowProductColumns && (beta == 0 || beta == 1) else {
+    /// the kernel takes untransposed operands, `n` a multiple of 32, and `beta` 0 or 1.
+    static func narrowKernel(_ transA: BLAS.Transpose, _ transB: BLAS.Transpose, n: Int, beta: Float) -> KernelSet.NarrowProduct? {
+        guard transA == .none && transB == .none && n > 0 && n % 32 == 0 && n <= narrowProductColumns && (beta == 0 || beta == 1) else {
             return nil
         }
         return KernelSet.active.narrowProduct

@@ -30,9 +30,11 @@ public struct KernelSet: Sendable {
     /// The fused attention kernel, where this set has one (AVX-512); `Ops.attention` uses sgemm elsewhere.
     let attentionBlock: (@Sendable (AttentionBlock) -> Void)?
     /// The narrow matrix product, where this set has one (AVX-512); `Compute` uses sgemm elsewhere.
+    let narrowProduct: NarrowProduct?
+
     /// Arguments as `Kernels.narrowProduct`: a, lda, b, ldb, c, ldc, m, n, k, accumulate.
-    let narrowProduct: (@Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
-                                   Int, Int, Int, Bool) -> Void)?
+    typealias NarrowProduct = @Sendable (UnsafePointer<Float>, Int, UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>, Int,
+                                         Int, Int, Int, Bool) -> Void
 
     /// The set every op uses.
     public static let active: KernelSet = {

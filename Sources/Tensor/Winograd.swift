@@ -63,7 +63,6 @@ enum Winograd {
         let wholeFilters = filters ?? (16 * outChannels * inChannels > largestFiltersTransformedOnce ? nil : transformedFilters(weight))
         let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * chunkTiles)
         defer { transformedInput.deallocate() }
-        Compute.prepareSingleThreadedBLAS()
 
         let layout = TileLayout(geometry: g, tileRows: tileRows, tileColumns: tileColumns)
         var firstRow = 0
@@ -219,7 +218,7 @@ enum Winograd {
 
 /// One convolution's filters in the Winograd domain, kept after the first call that needs them so later
 /// calls skip the transform. They take 16/9 of the 3×3
-/// weights' memory: about 2.4 GB for the customnet-v1 UNet. A layer owns one per convolution and passes
+/// weights' memory: about 2.3 GB for the customnet-v1 UNet. A layer owns one per convolution and passes
 /// it to `Ops.conv2d` while `Compute.keepsWinogradFilters` is on.
 public final class WinogradFilterCache: Sendable {
     private let filters = Mutex<Tensor?>(nil)

@@ -1,4 +1,4 @@
-// Matrix products with few columns (16 to 64): the 4² planes' im2col GEMMs and the Winograd GEMMs on 8²
+// Matrix products with few columns (32 or 64): the 4² planes' im2col GEMMs and the Winograd GEMMs on 8²
 // planes, whose 32 columns leave OpenBLAS copying its packed panels of A for most of the call (see
 // Compute.gemm). The rules of Kernels.swift apply.
 //
@@ -8,8 +8,9 @@
 // only; elsewhere OpenBLAS's sgemm runs these products. Each value of C is summed in one fixed order
 // (slice by slice, row by row of B), whatever the thread count.
 extension Kernels {
-    /// `C = A · B`, or `C += A · B` when `accumulate`, all row-major: `A` is `m × k` (row stride `lda`),
-    /// `B` is `k × n` (row stride `ldb`), `C` is `m × n` (row stride `ldc`); `n` is a multiple of 16.
+    /// `C = A · B`, or `C += A · B` when `accumulate`, all row-major: `A` is `m × k` (row stride
+    /// `lda ≥ k`), `B` is `k × n` (row stride `ldb ≥ n`), `C` is `m × n` (row stride `ldc ≥ n`) and
+    /// overlaps neither. `n` must be a multiple of 32 (callers check; see `Compute.narrowKernel`).
     public static func narrowProduct(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
                                      _ c: UnsafeMutablePointer<Float>, ldc: Int, m: Int, n: Int, k: Int, accumulate: Bool) {
         let kBlock = 1024
@@ -18,22 +19,17 @@ extension Kernels {
             let kc = min(kBlock, k - k0)
             let add = accumulate || k0 > 0
             var j = 0
-            while j < n {
-                if n - j >= 32 {
-                    var i = 0
-                    while i + 8 <= m {
-                        rows8x32(a + i * lda + k0, lda, b + k0 * ldb + j, ldb, c + i * ldc + j, ldc, kc, add)
-                        i += 8
-                    }
-                    while i < m {
-                        rows1x32(a + i * lda + k0, b + k0 * ldb + j, ldb, c + i * ldc + j, kc, add)
-                        i += 1
-                    }
-                    j += 32
-                } else {
-                    for i in 0..<m { rows1x16(a + i * lda + k0, b + k0 * ldb + j, ldb, c + i * ldc + j, kc, add) }
-                    j += 16
+            while j + 32 <= n {
+                var i = 0
+                while i + 8 <= m {
+                    rows8x32(a + i * lda + k0, lda, b + k0 * ldb + j, ldb, c + i * ldc + j, ldc, kc, add)
+                    i += 8
                 }
+                while i < m {
+                    rows1x32(a + i * lda + k0, b + k0 * ldb + j, ldb, c + i * ldc + j, kc, add)
+                    i += 1
+                }
+                j += 32
             }
             k0 += kc
         } while k0 < k
@@ -87,16 +83,5 @@ extension Kernels {
         if add { c0 += rc.loadUnaligned(as: Vector.self); c1 += rc.loadUnaligned(fromByteOffset: 64, as: Vector.self) }
         rc.storeBytes(of: c0, as: Vector.self)
         rc.storeBytes(of: c1, toByteOffset: 64, as: Vector.self)
-    }
-
-    /// One row × 16 columns, for a last 16 columns.
-    @inline(__always)
-    static func rows1x16(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ ldb: Int, _ c: UnsafeMutablePointer<Float>, _ k: Int, _ add: Bool) {
-        let rb = UnsafeRawPointer(b)
-        var c0 = Vector()
-        for p in 0..<k { c0 = multiplyAdd(Vector(repeating: a[p]), rb.loadUnaligned(fromByteOffset: p * ldb * 4, as: Vector.self), c0) }
-        let rc = UnsafeMutableRawPointer(c)
-        if add { c0 += rc.loadUnaligned(as: Vector.self) }
-        rc.storeBytes(of: c0, as: Vector.self)
     }
 }

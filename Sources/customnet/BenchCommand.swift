@@ -179,20 +179,21 @@ private func checkAgainstNaiveLoops() throws {
     // im2col at stride 2 and on a small plane; Winograd F(2×2, 3×3) at 32 channels × 1150 output pixels,
     // and with kept filters on 128 output pixels (as `--keep-winograd-filters` runs the UNet's 8² level);
     // the narrow product (AVX-512) in the 8² case's 32-tile GEMMs and in im2col on 4² planes (32
-    // columns over the batch).
-    let convolutions: [(channels: Int, height: Int, width: Int, stride: Int, padding: Padding, keptFilters: Bool)] = [
-        (8, 9, 7, 1, .all(1), false), (8, 9, 7, 2, .bottomRight, false), (32, 23, 25, 1, .all(1), false), (32, 8, 8, 1, .all(1), true),
-        (64, 4, 4, 1, .all(1), false),
+    // columns over the batch; 21 output channels and 1,152 reduction rows reach its 8-row blocks, its
+    // row tail and two slices of B).
+    let convolutions: [(channels: Int, outChannels: Int, height: Int, width: Int, stride: Int, padding: Padding, keptFilters: Bool)] = [
+        (8, 5, 9, 7, 1, .all(1), false), (8, 5, 9, 7, 2, .bottomRight, false), (32, 5, 23, 25, 1, .all(1), false),
+        (32, 21, 8, 8, 1, .all(1), true), (128, 21, 4, 4, 1, .all(1), false),
     ]
     for (index, c) in convolutions.enumerated() {
         let seed = UInt64(20 + 3 * index)
         let x = randomTensor([2, c.channels, c.height, c.width], seed: seed)
-        let w = randomTensor([5, c.channels, 3, 3], seed: seed + 1), b = randomTensor([5], seed: seed + 2)
+        let w = randomTensor([c.outChannels, c.channels, 3, 3], seed: seed + 1), b = randomTensor([c.outChannels], seed: seed + 2)
         let y = Ops.conv2d(x, weight: w, bias: b, stride: c.stride, padding: c.padding,
                            filterCache: c.keptFilters ? WinogradFilterCache() : nil)
         var expected: [Double] = []
         let (oh, ow) = (y.shape[2], y.shape[3])
-        for n in 0..<2 { for co in 0..<5 { for oy in 0..<oh { for ox in 0..<ow {
+        for n in 0..<2 { for co in 0..<c.outChannels { for oy in 0..<oh { for ox in 0..<ow {
             var sum = Double(b[co])
             for ci in 0..<c.channels { for ky in 0..<3 { for kx in 0..<3 {
                 let iy = oy * c.stride + ky - c.padding.top, ix = ox * c.stride + kx - c.padding.left
