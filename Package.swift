@@ -8,9 +8,9 @@ import PackageDescription
 var x86KernelVariants: [Target] {
     #if arch(x86_64)
     return [
-        .target(name: "TensorKernelsX86V3",
+        .target(name: "TensorKernelsX86V3", dependencies: ["CPrefetch"],
                 swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
-        .target(name: "TensorKernelsX86V4",
+        .target(name: "TensorKernelsX86V4", dependencies: ["CPrefetch"],
                 swiftSettings: [.define("HAS_FMA"), .unsafeFlags(["-Xcc", "-march=x86-64-v4", "-Xcc", "-mprefer-vector-width=512"])]),
     ]
     #else
@@ -39,9 +39,10 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CPrefetch"),
 
         // Engine side: knows nothing of the farm.
-        .target(name: "TensorKernels"),
+        .target(name: "TensorKernels", dependencies: ["CPrefetch"]),
         .target(name: "Tensor", dependencies: ["COpenBLAS", "CMalloc", "TensorKernels"] + x86KernelVariants.map { .target(name: $0.name) }),
         .target(name: "ImageIO", dependencies: ["CPNG", "CTurboJPEG"]),
         .target(name: "DiffusionCore", dependencies: ["Tensor", "ImageIO", "CZlib"]),

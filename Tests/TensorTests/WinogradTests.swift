@@ -53,7 +53,7 @@ struct WinogradTests {
                             outWidth: c.width + c.padding.left + c.padding.right - 2)
     }
 
-    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry, filters: Tensor? = nil,
+    static func winograd(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ g: ConvolutionGeometry, filters: WinogradFilters? = nil,
                          chunkFloats: Int = Winograd.chunkFloats,
                          largestFiltersTransformedOnce: Int = Winograd.largestFiltersTransformedOnce) -> Tensor {
         let (y, output) = Tensor.uninitialized([x.shape[0], weight.shape[0], g.outHeight, g.outWidth])
@@ -122,6 +122,32 @@ struct WinogradTests {
         let kept = Self.winograd(x, weight, nil, g, filters: Winograd.transformedFilters(weight), chunkFloats: c.chunkFloats)
         let perCall = Self.winograd(x, weight, nil, g, chunkFloats: c.chunkFloats, largestFiltersTransformedOnce: c.largestFiltersTransformedOnce)
         #expect(kept.scalars.map(\.bitPattern) == perCall.scalars.map(\.bitPattern))
+    }
+
+    @Test func filterComponentsLieAnOddNumberOfCacheLinesApart() {
+        for filters in [1, 16, 17, 1000, 1024, 64 * 1280, 1280 * 1280] {
+            let stride = Winograd.componentStride(filters: filters)
+            #expect(stride >= filters && stride < filters + 32, "\(filters) filters: stride \(stride)")
+            #expect(stride % 16 == 0 && (stride / 16) % 2 == 1, "\(filters) filters: stride \(stride)")
+        }
+        // What the kernel writes at that stride, against U = G g Gᵀ summed in Double.
+        let weight = Self.random([3, 40, 3, 3], seed: 11)
+        let filters = Winograd.transformedFilters(weight)
+        #expect(filters.componentStride == Winograd.componentStride(filters: 3 * 40))
+        let gMatrix: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        var worst = 0.0
+        for o in 0..<3 {
+            for c in 0..<40 {
+                let g = (0..<9).map { Double(weight.scalars[(o * 40 + c) * 9 + $0]) }
+                for e in 0..<16 {
+                    let (r, q) = (e / 4, e % 4)
+                    var u = 0.0
+                    for i in 0..<3 { for j in 0..<3 { u += gMatrix[r][i] * g[i * 3 + j] * gMatrix[q][j] } }
+                    worst = max(worst, abs(Double(filters.component(e)[o * 40 + c]) - u))
+                }
+            }
+        }
+        #expect(worst < 1e-6, "worst difference \(worst)")
     }
 
     @Test func conv2dUsesWinogradDownTo8x8AtBatch2AndKeepsItsFilters() {
