@@ -121,9 +121,11 @@ public enum Compute {
     static func prepareSingleThreadedBLAS() { _ = singleThreadedBLAS }
 
     /// Columns up to which untransposed products go to the active kernel set's narrow kernel
-    /// (`KernelSet.narrowProduct`) instead of OpenBLAS, which spends most of such a call packing A. At
-    /// 128 columns (16² Winograd, 8² 1×1 convolutions) the UNet step was no faster in 4 alternating runs.
-    static let narrowProductColumns = 64
+    /// (`KernelSet.narrowProduct`) instead of OpenBLAS, which spends most of such a call packing its
+    /// operands. 128 columns take in the 16² Winograd GEMMs (a block of 64 output channels at batch 2):
+    /// 16²×640 convolution 6.3–6.7 → 5.3–5.5 ms in 3 alternating runs on Zen 5, where on Zen 4 the UNet
+    /// step had been no faster in 4.
+    static let narrowProductColumns = 128
 
     /// The narrow kernel for `C = A · B + beta · C` with `n` columns, or nil where OpenBLAS runs it:
     /// the kernel takes untransposed operands, `n` a multiple of 32, and `beta` 0 or 1.

@@ -1,6 +1,6 @@
-// Matrix products with few columns (32 or 64): the 4² planes' im2col GEMMs and the Winograd GEMMs on 8²
-// planes, whose 32 columns leave OpenBLAS copying its packed panels of A for most of the call (see
-// Compute.gemm). The rules of Kernels.swift apply.
+// Matrix products with few columns (32 to 128): the 4² planes' im2col GEMMs and the Winograd GEMMs on
+// 8² and 16² planes, whose 32–128 columns leave OpenBLAS copying its packed panels for most of the call
+// (see Compute.narrowProductColumns). The rules of Kernels.swift apply.
 //
 // A is read where it lies, 8 rows at a time, each value broadcast against the two 16-lane vectors of a
 // 32-column row of B; B is taken in slices of 1,024 rows (128 KiB) that stay in the core's L2 cache.

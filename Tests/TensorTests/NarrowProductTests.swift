@@ -3,11 +3,12 @@ import Testing
 
 /// Which products `Compute` sends to the narrow kernel; holds on every CPU.
 struct NarrowProductRoutingTests {
-    @Test func onlyUntransposedProductsOf32Or64ColumnsWithBeta0Or1UseIt() {
+    @Test func onlyUntransposedProductsOf32To128ColumnsWithBeta0Or1UseIt() {
         let available = KernelSet.active.narrowProduct != nil
         #expect((Compute.narrowKernel(.none, .none, n: 32, beta: 0) != nil) == available)
         #expect((Compute.narrowKernel(.none, .none, n: 64, beta: 1) != nil) == available)
-        #expect(Compute.narrowKernel(.none, .none, n: 96, beta: 0) == nil, "wider than narrowProductColumns")
+        #expect((Compute.narrowKernel(.none, .none, n: 128, beta: 0) != nil) == available)
+        #expect(Compute.narrowKernel(.none, .none, n: 160, beta: 0) == nil, "wider than narrowProductColumns")
         #expect(Compute.narrowKernel(.none, .none, n: 16, beta: 0) == nil, "not a multiple of 32")
         #expect(Compute.narrowKernel(.transposed, .none, n: 32, beta: 0) == nil)
         #expect(Compute.narrowKernel(.none, .transposed, n: 32, beta: 0) == nil)
@@ -16,7 +17,7 @@ struct NarrowProductRoutingTests {
 }
 
 /// The AVX-512 narrow matrix product (`KernelSet.narrowProduct`) against a sum in Double, on shapes that
-/// reach its edges: rows after the last block of 8, two 32-column panels, reductions of several
+/// reach its edges: rows after the last block of 8, two to four 32-column panels, reductions of several
 /// 1,024-row slices of B, different padded leading dimensions, and accumulating into C. Skipped on CPUs
 /// without AVX-512, where OpenBLAS runs these products.
 @Suite(.enabled(if: KernelSet.active.narrowProduct != nil, "this CPU has no AVX-512 kernel set"))
@@ -36,6 +37,8 @@ struct NarrowProductTests {
         Case(m: 64, n: 64, k: 2500, padA: 0, padB: 0, padC: 0, accumulate: false),
         Case(m: 5, n: 32, k: 37, padA: 2, padB: 3, padC: 1, accumulate: true),
         Case(m: 9, n: 32, k: 0, padA: 1, padB: 1, padC: 1, accumulate: false),
+        Case(m: 21, n: 128, k: 1100, padA: 4, padB: 2, padC: 3, accumulate: true),
+        Case(m: 16, n: 96, k: 50, padA: 0, padB: 5, padC: 0, accumulate: false),
     ]
 
     /// Values in [−1, 1), so that sums cancel as real activations do.
