@@ -28,8 +28,9 @@ public enum Compute {
     private static let keepsFilters = Atomic<Bool>(false)
 
     /// Whether layers pass their `WinogradFilterCache` to `Ops.conv2d`, keeping transformed filters:
-    /// faster convolutions (the customnet-v1 UNet step 1.56–1.58 s against 1.72–1.76 s here) for more
-    /// memory (about 2.3 GB there), with the same results. Off by default; set it before the first render.
+    /// somewhat faster convolutions (the customnet-v1 UNet step 0.83–1.03 s against 0.92–1.08 s, 2 cores,
+    /// Zen 5) for more memory (about 2.3 GB there), with the same results. Off by default; set it before
+    /// the first render.
     public static var keepsWinogradFilters: Bool {
         get { keepsFilters.load(ordering: .relaxed) }
         set { keepsFilters.store(newValue, ordering: .relaxed) }

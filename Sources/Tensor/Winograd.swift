@@ -13,9 +13,11 @@ enum Winograd {
     /// Output pixels (over the whole batch) below which im2col wins: at 4² planes (32 pixels at batch 2)
     /// the 16 GEMMs would have 8 columns, while im2col's one GEMM of 32 columns runs in the narrow product
     /// (`Compute.narrowKernel`) at about 180 GFLOP/s (4²×1280: 5.2 ms). With the filters transformed
-    /// block by block (see `multiplyTransformingFilters`), 8² planes at batch 2 (128 pixels) win: 8²×1280
+    /// block by block (see `multiplyInBlocks`), 8² planes at batch 2 (128 pixels) win: 8²×1280
     /// 18.1–18.5 ms against im2col's 21.8 ms, 15.9–16.2 ms once the 32-tile GEMMs went to the narrow
-    /// product, 10.0–10.2 ms with kept filters (2 cores, OpenBLAS Cooperlake kernel, sgemm ≈ 195 GFLOP/s).
+    /// product, 10.0–10.2 ms with kept filters (2 cores, Zen 4, OpenBLAS Cooperlake kernel, sgemm ≈ 195
+    /// GFLOP/s). On Zen 5 (sgemm ≈ 290–400 GFLOP/s), once the filter transform streamed well (see
+    /// `componentStride`): 8²×1280 6.5 ms, 6.1 ms with kept filters; 4²×1280 through im2col 2.7 ms.
     static let minimumOutputPixels = 128
 
     /// Whether F(2×2, 3×3) pays for itself here: 3×3, stride 1, enough input channels for the 16 GEMMs'
@@ -29,10 +31,11 @@ enum Winograd {
     /// last-level cache between the transforms and the GEMMs.
     static let chunkFloats = 2 << 20
 
-    /// Output channels per block when filters are transformed block by block: each block's filter
-    /// transform, 16 GEMMs and output transform run as one task on one thread, so its filters and
-    /// products stay in cache. 64 gave 12.5–13.0 ms at 16²×640 against 13.3–13.5 ms with 32 (im2col:
-    /// 20.5 ms), and keeps the UNet's 640–1280-channel convolutions at 10–20 blocks for the threads.
+    /// Output channels per block when filters too large to transform once per call are worked in
+    /// blocks: each block's filter transform (unless they are kept), 16 GEMMs and output transform run
+    /// as one task on one thread, so its filters and products stay in cache. 64 gave 12.5–13.0 ms at
+    /// 16²×640 against 13.3–13.5 ms with 32 (im2col: 20.5 ms), and keeps the UNet's 640–1280-channel
+    /// convolutions at 10–20 blocks for the threads.
     static let outChannelsPerBlock = 64
 
     /// Transformed filters above this many floats (16 MiB, half of this machine's last-level cache) are
@@ -59,9 +62,11 @@ enum Winograd {
             precondition(filters.outChannels == outChannels && filters.inChannels == inChannels,
                          "Winograd: filters for \(filters.outChannels) × \(filters.inChannels) channels are not those of weight \(weight.shape)")
         }
-        // Filters for the whole call, or nil when each block transforms its own in every chunk: that
-        // costs one transform per chunk, worth it only for filters too large to stay in cache.
-        let wholeFilters = filters ?? (16 * outChannels * inChannels > largestFiltersTransformedOnce ? nil : transformedFilters(weight))
+        // Large filters are worked in blocks of output channels, transforming each block's own in every
+        // chunk unless they are kept: one transform per chunk, worth it only for filters too large to stay
+        // in cache. Kept or not, the same shapes take the same path, so the same products.
+        let inBlocks = 16 * outChannels * inChannels > largestFiltersTransformedOnce
+        let wholeFilters = inBlocks ? nil : (filters ?? transformedFilters(weight))
         let transformedInput = UnsafeMutablePointer<Float>.allocate(capacity: 16 * inChannels * chunkTiles)
         defer { transformedInput.deallocate() }
 
@@ -78,7 +83,7 @@ enum Winograd {
             if let wholeFilters {
                 multiply(chunk, by: wholeFilters)
             } else {
-                multiplyTransformingFilters(chunk, weight: weight)
+                multiplyInBlocks(chunk, filters: filters, weight: weight)
             }
             firstRow += rows
         }
@@ -124,24 +129,38 @@ enum Winograd {
     }
 
     /// The chunk's work in blocks of `outChannelsPerBlock` output channels, each a task on one thread:
-    /// transform the block's filters, its 16 GEMMs, its output transform.
-    private static func multiplyTransformingFilters(_ chunk: Chunk, weight: Tensor) {
+    /// the block's 16 GEMMs and its output transform, after transforming the block's filters into a
+    /// buffer of its own unless they are kept (`filters`). Kept filters go through the same products,
+    /// of the same shapes, so they give the same bits: OpenBLAS picks its kernels, and so its order of
+    /// summation, by shape (at full size, whole-matrix GEMMs for kept filters against 64-row ones per
+    /// block gave a different ε).
+    private static func multiplyInBlocks(_ chunk: Chunk, filters: WinogradFilters?, weight: Tensor) {
         let outChannels = chunk.outChannels, inChannels = chunk.inChannels, tiles = chunk.tiles
         let blockSize = outChannelsPerBlock
         let blocks = (outChannels + blockSize - 1) / blockSize
         let weights = weight.basePointer, kernels = KernelSet.active
         Compute.parallelFor(blocks) { block in
             let first = block * blockSize, count = min(blockSize, outChannels - first)
-            let filterStride = componentStride(filters: count * inChannels)
-            let filters = UnsafeMutablePointer<Float>.allocate(capacity: 16 * filterStride)
             let products = UnsafeMutablePointer<Float>.allocate(capacity: 16 * count * tiles)
-            defer { filters.deallocate(); products.deallocate() }
-            for o in 0..<count {
-                kernels.winogradFilters(weights + (first + o) * inChannels * 9, filters + o * inChannels, inChannels, filterStride)
+            defer { products.deallocate() }
+            let blockFilters: UnsafePointer<Float>, filterStride: Int
+            var transformed: UnsafeMutablePointer<Float>?
+            defer { transformed?.deallocate() }
+            if let filters {
+                blockFilters = filters.component(0) + first * inChannels
+                filterStride = filters.componentStride
+            } else {
+                filterStride = componentStride(filters: count * inChannels)
+                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: 16 * filterStride)
+                for o in 0..<count {
+                    kernels.winogradFilters(weights + (first + o) * inChannels * 9, buffer + o * inChannels, inChannels, filterStride)
+                }
+                transformed = buffer
+                blockFilters = UnsafePointer(buffer)
             }
             for component in 0..<16 {
                 Compute.productOnThisThread(m: count, n: tiles, k: inChannels,
-                                            a: filters + component * filterStride, lda: inChannels,
+                                            a: blockFilters + component * filterStride, lda: inChannels,
                                             b: chunk.input + component * inChannels * tiles, ldb: tiles,
                                             c: products + component * count * tiles, ldc: tiles)
             }

@@ -5,7 +5,7 @@ import Tensor
 struct WinogradFilterOption: ParsableArguments {
     @Flag(help: """
         Keep each 3×3 convolution's Winograd-transformed filters after their first use: the customnet-v1 UNet \
-        step is about 10 % faster on 2 cores, for about 2.3 GB more memory. The images are the same as \
+        step is about 5–10 % faster on 2 cores, for about 2.3 GB more memory. The images are the same as \
         without it.
         """)
     var keepWinogradFilters = false
